@@ -1,0 +1,36 @@
+# Two commands a newcomer types: `make test` and `make quickstart`. Both install first.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TORCH_PIN ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint typecheck pytest quickstart bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# The pinned CPU wheel lies on disk; an unpinned torch would pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install -q "$(TORCH_PIN)"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check robustx tests benchmarks
+	$(BIN)/ruff format --check robustx tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+quickstart: install
+	$(BIN)/robustx quickstart
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
