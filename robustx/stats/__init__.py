@@ -1,0 +1,40 @@
+"""Paired statistics for clean vs attacked evaluations (which test answers which question: DESIGN.md).
+
+* same model, clean vs attacked, binary per-item outcome: :func:`mcnemar_exact` on
+  :func:`discordant_counts`, the drop with :func:`paired_bootstrap_ci`;
+* two models' drops on the same items: :func:`paired_permutation_test`;
+* corpus F1 (NER, POS, BUCC): :func:`corpus_f1_bootstrap_ci`;
+* parallel test sets averaged over languages: :func:`cluster_bootstrap_ci`;
+* many tests: :func:`holm` (primary family), :func:`benjamini_hochberg` (exploratory cells).
+
+Invalid input raises :class:`StatsInputError`, a ``ValueError`` with a one-line message.
+"""
+
+from robustx.stats._core import Interval, StatsInputError
+from robustx.stats.bootstrap import (
+    cluster_bootstrap_ci,
+    corpus_f1,
+    corpus_f1_bootstrap_ci,
+    paired_bootstrap_ci,
+    stratified_bootstrap_ci,
+)
+from robustx.stats.mcnemar import discordant_counts, mcnemar_exact, mcnemar_midp, min_detectable_drop
+from robustx.stats.multiple import benjamini_hochberg, holm
+from robustx.stats.permutation import paired_permutation_test
+
+__all__ = [
+    "Interval",
+    "StatsInputError",
+    "benjamini_hochberg",
+    "cluster_bootstrap_ci",
+    "corpus_f1",
+    "corpus_f1_bootstrap_ci",
+    "discordant_counts",
+    "holm",
+    "mcnemar_exact",
+    "mcnemar_midp",
+    "min_detectable_drop",
+    "paired_bootstrap_ci",
+    "paired_permutation_test",
+    "stratified_bootstrap_ci",
+]
