@@ -1,0 +1,178 @@
+"""The one orchestration loop: examples x victim x attack -> stored records and metrics."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from robustx.attacks.base import BoundAttack, build_attack
+from robustx.progress import Stages
+from robustx.store import RunStore, atomic_write_json, run_dir
+from robustx.tasks import DataSource, TaskSpec, get_task, load_examples, resolve_languages
+from robustx.tasks.readers import file_sha256
+from robustx.tasks.rows import LoadedRows
+
+
+@dataclass(frozen=True)
+class EvalRequest:
+    model: str
+    task: str
+    source: DataSource
+    out: Path
+    langs: list[str] | None = None
+    attack: str = "none"
+    seed: int = 0
+    split: str = "test"
+    limit: int | None = None
+    batch_size: int = 32
+    device: str = "auto"
+    bf16: bool = False
+    resume: bool = False
+    max_length: int = 256
+    shard_size: int = 1000
+    command: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    run_dir: Path
+    state: str
+    metrics: dict[str, Any]
+
+
+def evaluate(req: EvalRequest, stages: Stages) -> EvalResult:
+    """Validate everything cheap first (task, languages, attack, data), then load the model and run."""
+    task = get_task(req.task)
+    langs = resolve_languages(task, req.langs)
+    attack = build_attack(req.attack)
+    data = _load_all(task, req, langs, stages)
+    from robustx.models.classifier import load_classifier
+
+    stages.log(f"loading model {req.model}")
+    victim = load_classifier(
+        req.model, task.labels, dict(task.label_aliases), req.device, req.batch_size, req.max_length, req.bf16
+    )
+    config = _config(req, task, langs, attack, data, victim.describe())
+    store = RunStore(run_dir(req.out, req.model, task.name, attack.canonical, req.seed))
+    state = store.prepare(config, req.resume)
+    if state == "complete":
+        return EvalResult(store.root, state, _read_metrics(store))
+    shards = _run_shards(task, data, attack, req, victim.predict, store, stages)
+    metrics = _metrics(task, store, shards, req, config)
+    store.finalize(shards, metrics)
+    return EvalResult(store.root, state, metrics)
+
+
+def _load_all(task: TaskSpec, req: EvalRequest, langs: list[str], stages: Stages) -> dict[str, LoadedRows]:
+    advance = stages.stage("loading data", total=len(langs))
+    data = {}
+    for lang in langs:
+        data[lang] = load_examples(task, req.source, lang, req.split, req.limit)
+        advance()
+    return data
+
+
+def _run_shards(
+    task: TaskSpec,
+    data: dict[str, LoadedRows],
+    attack: BoundAttack,
+    req: EvalRequest,
+    predict: Any,
+    store: RunStore,
+    stages: Stages,
+) -> list[tuple[str, int]]:
+    from robustx.records import classification_rows, perturb_examples, to_table
+
+    total = sum(len(rows.examples) for rows in data.values())
+    bars = {name: stages.stage(name, total) for name in ("perturbing", "clean pass", "attacked pass")}
+    shards = []
+    for lang, rows in data.items():
+        for start in range(0, len(rows.examples), req.shard_size):
+            chunk = rows.examples[start : start + req.shard_size]
+            shards.append((lang, start))
+            if store.has_shard(lang, start):
+                for bar in bars.values():
+                    bar(len(chunk))
+                continue
+            perturbed = perturb_examples(chunk, task.text_fields, attack, req.seed)
+            bars["perturbing"](len(chunk))
+            cols = classification_rows(
+                chunk, task.labels, task.text_fields, perturbed, predict,
+                on_phase=lambda phase, n: bars[f"{phase} pass"](n),
+            )
+            store.write_shard(lang, start, to_table(cols))
+    return shards
+
+
+def _metrics(
+    task: TaskSpec, store: RunStore, shards: list[tuple[str, int]], req: EvalRequest, config: dict[str, Any]
+) -> dict[str, Any]:
+    from robustx.metrics import classification_metrics
+
+    table = store.read_shards(shards)
+    metrics = classification_metrics(table, parallel=task.parallel, seed=req.seed)
+    return {"task": task.name, "attack": config["attack"], "model": req.model, **metrics}
+
+
+def _config(
+    req: EvalRequest,
+    task: TaskSpec,
+    langs: list[str],
+    attack: BoundAttack,
+    data: dict[str, LoadedRows],
+    model: dict[str, Any],
+) -> dict[str, Any]:
+    files = {name: file_sha256(path) for rows in data.values() for name, path in rows.files.items()}
+    sources = [rows.source for rows in data.values() if rows.source]
+    return {
+        "robustx_version": _version("robustx"),
+        "torch_version": _version("torch"),
+        "transformers_version": _version("transformers"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "model": req.model,
+        "model_hash": model["hash"],
+        "model_info": model,
+        "lineage": _lineage(req.model),
+        "task": task.name,
+        "split": req.split,
+        "languages": langs,
+        "limit": req.limit,
+        "attack": attack.canonical,
+        "attack_params": {k: list(v) if isinstance(v, tuple) else v for k, v in attack.params.items()},
+        "seed": req.seed,
+        "data": {"source": req.source.describe(), "files": files, "hub": sources},
+        "max_length": req.max_length,
+        "shard_size": req.shard_size,
+        "batch_size": req.batch_size,
+        "command": req.command,
+    }
+
+
+def _lineage(model: str) -> dict[str, Any] | None:
+    """The checkpoint's lineage.json (written by ``robustx train``), copied into the run config."""
+    import json
+
+    path = Path(model) / "lineage.json"
+    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
+
+
+def _read_metrics(store: RunStore) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads(store.metrics_path.read_text(encoding="utf-8")))
+
+
+def _version(package: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+__all__ = ["EvalRequest", "EvalResult", "atomic_write_json", "evaluate"]

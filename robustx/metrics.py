@@ -1,0 +1,77 @@
+"""Per-language and overall metrics recomputed from stored records (never only printed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+BOOTSTRAP_RESAMPLES = 10_000
+LEVEL = 0.95
+
+
+def classification_metrics(table: Any, parallel: bool, seed: int = 0) -> dict[str, Any]:
+    """Accuracy clean/attacked, drop, exact McNemar p and paired-bootstrap CI per language and overall.
+
+    Accuracies and drops are fractions (0-1). The overall row averages languages (XTREME style);
+    its CI resamples example ids with all their language versions together when the set is
+    parallel (cluster bootstrap), otherwise resamples within each language.
+    """
+    from robustx import stats
+
+    langs = np.asarray(table.column("lang").to_numpy(zero_copy_only=False))
+    clean = np.asarray(table.column("correct_clean").to_numpy(zero_copy_only=False), dtype=bool)
+    attacked = np.asarray(table.column("correct_attacked").to_numpy(zero_copy_only=False), dtype=bool)
+    changed = np.asarray(table.column("changed_fraction").to_numpy(zero_copy_only=False), dtype=float)
+    ids = np.asarray(table.column("example_id").to_numpy(zero_copy_only=False))
+    per_lang: dict[str, Any] = {}
+    for lang in dict.fromkeys(langs.tolist()):
+        mask = langs == lang
+        per_lang[lang] = _cell(stats, clean[mask], attacked[mask], seed) | {
+            "changed_fraction": float(changed[mask].mean())
+        }
+    b, c = stats.discordant_counts(clean, attacked)
+    if parallel and len(per_lang) > 1:
+        ci = stats.cluster_bootstrap_ci(
+            clean, attacked, ids, strata=langs, n_resamples=BOOTSTRAP_RESAMPLES, level=LEVEL, seed=seed
+        )
+        method = "cluster"
+    else:
+        ci = stats.stratified_bootstrap_ci(clean, attacked, langs, n_resamples=BOOTSTRAP_RESAMPLES, level=LEVEL, seed=seed)
+        method = "stratified"
+    overall = {
+        "n": int(len(clean)),
+        "n_languages": len(per_lang),
+        "clean": float(np.mean([v["clean"] for v in per_lang.values()])),
+        "attacked": float(np.mean([v["attacked"] for v in per_lang.values()])),
+        "drop": float(ci.estimate),
+        "ci_low": float(ci.low),
+        "ci_high": float(ci.high),
+        "ci_method": method,
+        "b": b,
+        "c": c,
+        "mcnemar_p": float(stats.mcnemar_exact(b, c)),
+        "changed_fraction": float(changed.mean()),
+    }
+    return {
+        "metric": "accuracy",
+        "languages": per_lang,
+        "overall": overall,
+        "bootstrap": {"resamples": BOOTSTRAP_RESAMPLES, "level": LEVEL, "seed": seed},
+    }
+
+
+def _cell(stats: Any, clean: np.ndarray, attacked: np.ndarray, seed: int) -> dict[str, Any]:
+    b, c = stats.discordant_counts(clean, attacked)
+    ci = stats.paired_bootstrap_ci(clean, attacked, n_resamples=BOOTSTRAP_RESAMPLES, level=LEVEL, seed=seed)
+    return {
+        "n": int(len(clean)),
+        "clean": float(clean.mean()),
+        "attacked": float(attacked.mean()),
+        "drop": float(clean.mean() - attacked.mean()),
+        "ci_low": float(ci.low),
+        "ci_high": float(ci.high),
+        "b": b,
+        "c": c,
+        "mcnemar_p": float(stats.mcnemar_exact(b, c)),
+    }

@@ -1,0 +1,67 @@
+"""Locating checkpoints (local dir or hub id), fingerprinting them, and choosing a device."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from robustx.errors import ModelError
+
+WEIGHT_SUFFIXES = (".json", ".safetensors", ".bin", ".model", ".txt", ".pt")
+
+
+def resolve_model_path(ref: str) -> str:
+    """A local directory as a string, or a hub id; ModelError for a path that does not exist."""
+    try:
+        from robustx.models.embedded import resolve_model_ref
+
+        ref = resolve_model_ref(ref)
+    except ImportError:
+        pass
+    path = Path(ref).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise ModelError(f"model path {ref} is a file; expected a checkpoint directory")
+        if not (path / "config.json").is_file():
+            raise ModelError(f"model dir {ref} has no config.json (not a Hugging Face checkpoint)")
+        return str(path)
+    if ref.startswith((".", "/", "~")) or ref.endswith("/") or ref.count("/") > 1:
+        raise ModelError(f"model dir not found: {ref}")
+    return ref
+
+
+def model_fingerprint(ref: str, config: Any = None) -> str:
+    """sha256 over a checkpoint's top-level files (names and contents); hub models: id@commit."""
+    path = Path(ref)
+    if not path.is_dir():
+        commit = getattr(config, "_commit_hash", None) if config is not None else None
+        return f"hub:{ref}@{commit or 'unknown'}"
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.iterdir() if p.is_file() and p.suffix in WEIGHT_SUFFIXES):
+        if file.name.startswith(("trainer_state", "training_args", "optimizer", "scheduler", "rng_state")):
+            continue
+        digest.update(file.name.encode())
+        with open(file, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def pick_device(requested: str = "auto") -> str:
+    import torch
+
+    if requested != "auto":
+        if requested.startswith("cuda") and not torch.cuda.is_available():
+            raise ModelError(f"--device {requested}: CUDA is not available on this machine")
+        return requested
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -1,0 +1,69 @@
+"""Rich tables for the terminal: metrics of a run, the task list, the attack list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}"
+
+
+def print_metrics(metrics: dict[str, Any], run_dir: Path, state: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{metrics['task']} under {metrics['attack']} (accuracy, %)")
+    for col in ("lang", "n", "clean", "attacked", "drop", "95% CI of drop", "McNemar p", "changed"):
+        table.add_column(col, justify="right" if col != "lang" else "left")
+    rows = list(metrics["languages"].items()) + [("overall", metrics["overall"])]
+    for lang, m in rows:
+        table.add_row(
+            lang, str(m["n"]), _pct(m["clean"]), _pct(m["attacked"]), _pct(m["drop"]),
+            f"[{_pct(m['ci_low'])}, {_pct(m['ci_high'])}]", f"{m['mcnemar_p']:.2g}", _pct(m["changed_fraction"]),
+        )
+    console = _console()
+    console.print(table)
+    note = "already complete; nothing recomputed" if state == "complete" else "records and metrics written"
+    console.print(f"{note}: {run_dir}")
+
+
+def print_tasks() -> None:
+    from rich.table import Table
+
+    from robustx.tasks import TASKS
+
+    table = Table(title="robustx tasks")
+    for col in ("task", "family", "languages", "labels", "sources"):
+        table.add_column(col, overflow="fold")
+    for name in TASKS.names():
+        t = TASKS.get(name)
+        sources = [f"hub: {h.dataset} ({h.config})" for h in t.hub] + [f"dir: {t.download_path}", "file: --data-file"]
+        table.add_row(name, t.family, f"{len(t.languages)}: {' '.join(t.languages)}", " ".join(t.labels), "\n".join(sources))
+    _console().print(table)
+
+
+def print_attacks() -> None:
+    from rich.table import Table
+
+    from robustx.attacks import list_attacks
+
+    table = Table(title="robustx attacks (spec: name:key=value,...; lists use +)")
+    for col in ("attack", "kind", "description", "parameters (type = default)"):
+        table.add_column(col, overflow="fold")
+    for info in list_attacks():
+        params = "\n".join(f"{p.name}: {p.type_name} = {_fmt(p.default)}" for p in info.params) or "-"
+        table.add_row(info.name, info.kind, info.description, params)
+    _console().print(table)
+
+
+def _fmt(value: Any) -> str:
+    from robustx.specs import format_value
+
+    return format_value(value)
