@@ -58,22 +58,24 @@ def evaluate(
     bf16: Annotated[bool, typer.Option(help="bfloat16 autocast on GPU")] = False,
     resume: Annotated[bool, typer.Option(help="Finish an interrupted run in --out")] = False,
     max_length: Annotated[int, typer.Option(help="Max tokens per input pair")] = 256,
+    shard_size: Annotated[int, typer.Option(help="Examples per stored shard (unit of resume)")] = 1000,
     quiet: Annotated[bool, typer.Option(help="No progress bars")] = False,
 ) -> None:
     """Evaluate a classifier clean and under an attack; write per-example records and metrics."""
     with user_errors():
+        from robustx.errors import SpecError
         from robustx.evaluate import EvalRequest
         from robustx.evaluate import evaluate as run_evaluation
         from robustx.progress import progress_stages
         from robustx.summary import print_metrics
 
         source = _data_source(data_dir, data_file, columns, hub_dataset, hub_path)
-        if limit is not None and limit < 1:
-            raise typer.BadParameter("--limit must be >= 1")
+        if (limit is not None and limit < 1) or shard_size < 1 or batch_size < 1:
+            raise SpecError("--limit, --shard-size and --batch-size must be >= 1")
         req = EvalRequest(
             model=model, task=task, source=source, out=out, langs=_split_list(langs), attack=attack, seed=seed,
             split=split, limit=limit, batch_size=batch_size, device=device, bf16=bf16, resume=resume,
-            max_length=max_length, command=sys.argv,
+            max_length=max_length, shard_size=shard_size, command=sys.argv,
         )
         with progress_stages(enabled=not quiet) as stages:
             result = run_evaluation(req, stages)
