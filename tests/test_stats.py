@@ -159,6 +159,19 @@ def test_bca_shifts_towards_skew_where_percentile_does_not() -> None:
     assert bca.high > pct.high and bca.low > pct.low
 
 
+def test_bca_reduces_to_percentile_without_bias_or_skew() -> None:
+    # Symmetric 0/1 drops centred on 0: ~14% of resamples tie with the estimate. Counting ties as
+    # half below (scipy's mid-rank) gives z0 ~ 0 and a = 0, so BCa equals the percentile CI;
+    # counting them as above would move z0 to ~ -0.18 and the interval by a lattice step.
+    clean = np.array([1.0] * 4 + [0.0] * 4 + [1.0] * 12)
+    attacked = np.array([0.0] * 4 + [1.0] * 4 + [1.0] * 12)
+    kwargs = {"seed": 4, "n_resamples": 200_000}
+    pct = paired_bootstrap_ci(clean, attacked, method="percentile", **kwargs)
+    bca = paired_bootstrap_ci(clean, attacked, method="bca", **kwargs)
+    assert (bca.low, bca.high) == pytest.approx((pct.low, pct.high), abs=1e-9)
+    assert pct.low == pytest.approx(-pct.high)
+
+
 def test_bootstrap_deterministic_given_seed() -> None:
     clean, attacked = _paired_data(300, seed=2, continuous=False)
     a = paired_bootstrap_ci(clean, attacked, seed=11, n_resamples=2000)
@@ -268,21 +281,25 @@ def test_adjustments_monotone_capped_and_empty() -> None:
 
 
 def _parallel_data(
-    n_ids: int, n_langs: int, seed: int, rho: float, drop_rows: int = 0
+    n_ids: int, n_langs: int, seed: int, rho: float, missing_last: int = 0
 ) -> tuple[FArr, FArr, NDArray[np.int64], NDArray[np.str_]]:
-    """XNLI-shaped rows: each id in every language; with prob rho a row copies the id's outcome."""
+    """XNLI-shaped rows: each id in every language; with prob rho a row copies the id's outcome.
+
+    Attacks hurt later languages more; ``missing_last`` ids lack their last-language row, so the
+    language-averaged and the pooled drop differ.
+    """
     rng = np.random.default_rng(seed)
     shared_c = rng.random(n_ids) < 0.75
     shared_a = shared_c & (rng.random(n_ids) > 0.2)
     own_c = rng.random((n_ids, n_langs)) < 0.75
-    own_a = own_c & (rng.random((n_ids, n_langs)) > 0.2)
+    own_a = own_c & (rng.random((n_ids, n_langs)) > 0.1 + 0.5 * np.arange(n_langs) / n_langs)
     copy = rng.random((n_ids, n_langs)) < rho
-    clean = np.where(copy, shared_c[:, None], own_c).astype(float).ravel()
-    attacked = np.where(copy, shared_a[:, None], own_a).astype(float).ravel()
-    ids = np.repeat(np.arange(n_ids), n_langs)
-    langs = np.tile(np.array([f"l{k}" for k in range(n_langs)]), n_ids)
-    keep = np.ones(clean.shape[0], bool)
-    keep[rng.choice(clean.shape[0], drop_rows, replace=False)] = False  # a non-parallel remainder
+    clean = np.where(copy, shared_c[:, None], own_c).astype(float)
+    attacked = np.where(copy, shared_a[:, None], own_a).astype(float)
+    ids = np.repeat(np.arange(n_ids), n_langs).reshape(n_ids, n_langs)
+    langs = np.tile(np.array([f"l{k}" for k in range(n_langs)]), (n_ids, 1))
+    keep = np.ones((n_ids, n_langs), bool)
+    keep[rng.choice(n_ids, missing_last, replace=False), -1] = False
     return clean[keep], attacked[keep], ids[keep], langs[keep]
 
 
@@ -304,7 +321,7 @@ def _brute_cluster(c: FArr, a: FArr, ids: NDArray[np.int64], langs: NDArray[np.s
 
 @pytest.mark.parametrize("with_strata", [True, False])
 def test_cluster_bootstrap_matches_brute_force(with_strata: bool) -> None:
-    c, a, ids, langs = _parallel_data(80, 4, seed=1, rho=0.6, drop_rows=15)
+    c, a, ids, langs = _parallel_data(80, 4, seed=1, rho=0.6, missing_last=50)
     strata = langs if with_strata else None
     r = 3000
     ref = _brute_cluster(c, a, ids, strata, r)
@@ -425,6 +442,34 @@ def test_bad_input_raises_one_line_value_error(call: object, fragment: str) -> N
         call()  # type: ignore[operator]
     assert isinstance(err.value, StatsInputError)
     assert fragment in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        np.array([[0.0], [1.0], [2.0], [5.0]]),  # distinct rows: integer-draw + gather path
+        np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [5.0, 1.0]]),  # integer-draw + bincount path
+        np.repeat(np.array([[0.0, 1.0], [1.0, 0.0]]), [18, 6], axis=0),  # few distinct: multinomial
+    ],
+)
+def test_resampling_engine_reproduces_exact_bootstrap_distribution(rows: FArr) -> None:
+    """Every row is drawn with probability 1/n: sums match exact enumeration of all n**n draws."""
+    from robustx.stats._core import make_rng, resampled_sums
+
+    n, r = rows.shape[0], 40_000
+    sums = resampled_sums(rows, r, make_rng(0))
+    if n <= 4:
+        exact = np.array([rows[list(t)].sum(axis=0) for t in itertools.product(range(n), repeat=n)])
+        values, probs = np.unique(exact, axis=0, return_counts=True)
+        probs = probs / exact.shape[0]
+    else:  # 18 of one row, 6 of the other: the count of the second row is Binomial(24, 1/4)
+        k = np.arange(n + 1)
+        values = (n - k)[:, None] * rows[0] + k[:, None] * rows[-1]
+        probs = sps.binom.pmf(k, n, 6 / 24)
+    observed = np.array([np.mean(np.all(sums == v, axis=1)) for v in values])
+    assert observed.sum() == pytest.approx(1.0)  # no impossible sums
+    tol = 4 * np.sqrt(probs * (1 - probs) / r) + 1e-4
+    assert np.all(np.abs(observed - probs) <= tol), np.column_stack([values, observed, probs])
 
 
 def test_interval_is_frozen() -> None:
