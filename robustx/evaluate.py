@@ -48,6 +48,7 @@ def evaluate(req: EvalRequest, stages: Stages) -> EvalResult:
     task = get_task(req.task)
     langs = resolve_languages(task, req.langs)
     attack = build_attack(req.attack)
+    attack.check(langs)
     data = _load_all(task, req, langs, stages)
     from robustx.models.classifier import load_classifier
 

@@ -62,6 +62,13 @@ class BoundAttack:
     canonical: str
     perturb: Perturbation
 
+    def check(self, langs: list[str]) -> None:
+        """Raise early if the attack lacks a resource for one of ``langs`` (before any model work)."""
+        check = getattr(self.perturb, "check", None)
+        if check is not None:
+            for lang in langs:
+                check(lang)
+
     def rng(self, seed: int, example_id: str, lang: str, field: str) -> random.Random:
         """One RNG per example and field: output never depends on batch, order or workers."""
         return random.Random(f"{seed}:{self.canonical}:{example_id}:{lang}:{field}")

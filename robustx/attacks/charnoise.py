@@ -1,80 +1,109 @@
-"""Character noise on grapheme clusters: swap, delete, insert, substitute.
+"""Character noise on grapheme clusters: keyboard typos, swaps, deletions, diacritics, homoglyphs, invisibles.
 
-Edits operate on extended grapheme clusters, so an Indic consonant keeps its vowel sign and an
-emoji sequence is never split. Inserted and substituted characters come from the same word's
-script (the word's own graphemes), so noise stays within the script being typed.
+``charnoise`` mixes the typo ops; the named variants (``keyboard``, ``charswap``, ``diacritics``,
+``homoglyph``, ``invisible``) each run one family with the same knobs. Keyboard ops use the
+language's real layout (``robustx/data/keyboards``, derived from xkb-data); a language without a
+layout (zh, ko type through input methods) falls back to the word's own clusters for ``charnoise``
+and is an error for ``keyboard``.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from robustx.attacks.base import Perturbation, register_attack
-from robustx.attacks.words import perturb_words
+from robustx.attacks.charops import OPS, OpContext
+from robustx.attacks.filters import optional_marks, word_filter
+from robustx.attacks.resources import ResourceMissingError, homoglyphs, keyboard_neighbours
+from robustx.attacks.words import perturb_selected
+from robustx.errors import SpecError
+from robustx.registry import did_you_mean
 from robustx.text.segment import Token, graphemes
 from robustx.types import Perturbed
 
-GraphemeOp = Callable[[list[str], random.Random], list[str] | None]
+ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060")  # ZWSP, ZWNJ, ZWJ, word joiner
+BIDI = ("\u200e", "\u200f", "\u061c")  # LRM, RLM, Arabic letter mark
+KEYBOARD_OPS = frozenset({"insert", "substitute"})
 
 
-def op_swap(units: list[str], rng: random.Random) -> list[str] | None:
-    spots = [i for i in range(len(units) - 1) if units[i] != units[i + 1]]
-    if not spots:
-        return None
-    i = rng.choice(spots)
-    return [*units[:i], units[i + 1], units[i], *units[i + 2 :]]
+@dataclass
+class CharNoise:
+    """A configured character-noise perturbation; per-language resources are cached on first use."""
+
+    rate: float
+    edits: int
+    min_len: int
+    ops: tuple[str, ...]
+    keep_digits: bool
+    keep_entities: bool
+    skip_stopwords: bool
+    layout: Literal["auto", "required", "none"]
+    invisibles: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _validate(self)
+        self._cache: dict[str, tuple[OpContext, Callable[[Sequence[Token], int], bool]]] = {}
+
+    def check(self, lang: str) -> None:
+        """Fail early (before any model work) if a language lacks a resource this attack needs."""
+        self._resources(lang)
+
+    def __call__(self, text: str, lang: str, rng: random.Random) -> Perturbed:
+        ctx, eligible = self._resources(lang)
+        return perturb_selected(text, lang, rng, self.rate, eligible, lambda w, r: self._edit(w, r, ctx))
+
+    def _edit(self, word: str, rng: random.Random, ctx: OpContext) -> str | None:
+        units = graphemes(word)
+        for _ in range(self.edits):
+            order = list(self.ops)
+            rng.shuffle(order)
+            for name in order:
+                new = OPS[name](units, rng, ctx)
+                if new is not None:
+                    units = new
+                    break
+        out = "".join(units)
+        return out if out != word else None
+
+    def _resources(self, lang: str) -> tuple[OpContext, Callable[[Sequence[Token], int], bool]]:
+        if lang not in self._cache:
+            ctx = OpContext(
+                neighbours=self._neighbours(lang),
+                homoglyphs=homoglyphs(nfkc_stable=True) if "homoglyph" in self.ops else {},
+                optional_marks=optional_marks(lang) if "diacritic" in self.ops else frozenset(),
+                invisibles=self.invisibles,
+            )
+            eligible = word_filter(lang, self.min_len, self.keep_digits, self.keep_entities, self.skip_stopwords)
+            self._cache[lang] = (ctx, eligible)
+        return self._cache[lang]
+
+    def _neighbours(self, lang: str) -> dict[str, tuple[str, ...]]:
+        if self.layout == "none" or not KEYBOARD_OPS & set(self.ops):
+            return {}
+        try:
+            return dict(keyboard_neighbours(lang))
+        except ResourceMissingError:
+            if self.layout == "required":
+                raise
+            return {}
 
 
-def op_delete(units: list[str], rng: random.Random) -> list[str] | None:
-    if len(units) < 2:
-        return None
-    i = rng.randrange(len(units))
-    return units[:i] + units[i + 1 :]
+def _validate(cfg: CharNoise) -> None:
+    if not 0.0 <= cfg.rate <= 1.0:
+        raise SpecError(f"charnoise:rate={cfg.rate} is outside [0, 1]")
+    if cfg.edits < 1 or cfg.min_len < 1:
+        raise SpecError("charnoise: edits and min_len must be >= 1")
+    if not cfg.ops:
+        raise SpecError("charnoise: ops is empty")
+    for name in cfg.ops:
+        if name not in OPS:
+            raise SpecError(f"charnoise: unknown op '{name}'{did_you_mean(name, list(OPS))}; ops: {', '.join(OPS)}")
 
 
-def op_insert(units: list[str], rng: random.Random) -> list[str] | None:
-    i = rng.randrange(len(units) + 1)
-    return [*units[:i], rng.choice(units), *units[i:]]
-
-
-def op_substitute(units: list[str], rng: random.Random) -> list[str] | None:
-    i = rng.randrange(len(units))
-    others = sorted(set(units) - {units[i]})
-    if not others:
-        return None
-    return [*units[:i], rng.choice(others), *units[i + 1 :]]
-
-
-OPS: dict[str, GraphemeOp] = {
-    "swap": op_swap,
-    "delete": op_delete,
-    "insert": op_insert,
-    "substitute": op_substitute,
-}
-
-
-def edit_word(word: str, rng: random.Random, ops: tuple[str, ...], edits: int) -> str | None:
-    units = graphemes(word)
-    for _ in range(edits):
-        order = list(ops)
-        rng.shuffle(order)
-        for name in order:
-            new = OPS[name](units, rng)
-            if new is not None:
-                units = new
-                break
-    out = "".join(units)
-    return out if out != word else None
-
-
-def _eligible(min_len: int, keep_digits: bool) -> Callable[[Token], bool]:
-    def check(tok: Token) -> bool:
-        if keep_digits and any(ch.isdigit() for ch in tok.text):
-            return False
-        return len(graphemes(tok.text)) >= min_len
-
-    return check
+Layout = Literal["auto", "required", "none"]
 
 
 @register_attack("charnoise")
@@ -84,27 +113,65 @@ def charnoise(
     min_len: int = 3,
     ops: tuple[str, ...] = ("swap", "delete", "insert", "substitute"),
     keep_digits: bool = True,
+    keep_entities: bool = False,
+    skip_stopwords: bool = False,
+    layout: Layout = "auto",
 ) -> Perturbation:
-    """Random grapheme edits (swap/delete/insert/substitute) in a `rate` fraction of words."""
-    _check(rate, edits, min_len, ops)
-    eligible = _eligible(min_len, keep_digits)
-
-    def perturb(text: str, lang: str, rng: random.Random) -> Perturbed:
-        return perturb_words(text, lang, rng, rate, eligible, lambda w, r: edit_word(w, r, ops, edits))
-
-    return perturb
+    """Typos in a `rate` fraction of eligible words: swap/delete/insert/substitute graphemes (keyboard-aware)."""
+    return CharNoise(rate, edits, min_len, ops, keep_digits, keep_entities, skip_stopwords, layout)
 
 
-def _check(rate: float, edits: int, min_len: int, ops: tuple[str, ...]) -> None:
-    from robustx.errors import SpecError
-    from robustx.registry import did_you_mean
+@register_attack("keyboard")
+def keyboard(
+    rate: float = 0.2,
+    edits: int = 1,
+    min_len: int = 3,
+    keep_digits: bool = True,
+    keep_entities: bool = False,
+    skip_stopwords: bool = False,
+) -> Perturbation:
+    """Keyboard typos from the language's real layout: neighbour-key substitution and insertion."""
+    ops = ("substitute", "insert")
+    return CharNoise(rate, edits, min_len, ops, keep_digits, keep_entities, skip_stopwords, "required")
 
-    if not 0.0 <= rate <= 1.0:
-        raise SpecError(f"charnoise:rate={rate} is outside [0, 1]")
-    if edits < 1 or min_len < 1:
-        raise SpecError("charnoise: edits and min_len must be >= 1")
-    for name in ops:
-        if name not in OPS:
-            raise SpecError(f"charnoise: unknown op '{name}'{did_you_mean(name, list(OPS))}; ops: {', '.join(OPS)}")
-    if not ops:
-        raise SpecError("charnoise: ops is empty")
+
+@register_attack("charswap")
+def charswap(
+    rate: float = 0.2, edits: int = 1, min_len: int = 3, keep_digits: bool = True, keep_entities: bool = False,
+    skip_stopwords: bool = False,
+) -> Perturbation:
+    """Swap two adjacent grapheme clusters inside a word."""
+    return CharNoise(rate, edits, min_len, ("swap",), keep_digits, keep_entities, skip_stopwords, "none")
+
+
+@register_attack("diacritics")
+def diacritics(
+    rate: float = 0.5, edits: int = 1, min_len: int = 1, keep_digits: bool = True, keep_entities: bool = False,
+    skip_stopwords: bool = False,
+) -> Perturbation:
+    """Write a `rate` fraction of words without optional marks (accents, harakat, niqqud, ё); never Indic vowel signs."""
+    return CharNoise(rate, edits, min_len, ("diacritic",), keep_digits, keep_entities, skip_stopwords, "none")
+
+
+@register_attack("homoglyph")
+def homoglyph(
+    rate: float = 0.2, edits: int = 1, min_len: int = 2, keep_digits: bool = True, keep_entities: bool = False,
+    skip_stopwords: bool = False,
+) -> Perturbation:
+    """Replace a character by a visually confusable one from another script (Unicode confusables)."""
+    return CharNoise(rate, edits, min_len, ("homoglyph",), keep_digits, keep_entities, skip_stopwords, "none")
+
+
+@register_attack("invisible")
+def invisible(
+    rate: float = 0.2,
+    edits: int = 1,
+    min_len: int = 2,
+    kind: Literal["zero-width", "bidi", "both"] = "zero-width",
+    keep_digits: bool = True,
+    keep_entities: bool = False,
+    skip_stopwords: bool = False,
+) -> Perturbation:
+    """Insert zero-width (ZWSP/ZWNJ/ZWJ/WJ) or bidi-control (LRM/RLM/ALM) characters inside words."""
+    chars = {"zero-width": ZERO_WIDTH, "bidi": BIDI, "both": ZERO_WIDTH + BIDI}[kind]
+    return CharNoise(rate, edits, min_len, ("invisible",), keep_digits, keep_entities, skip_stopwords, "none", chars)

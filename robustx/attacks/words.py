@@ -10,6 +10,8 @@ from robustx.types import Perturbed
 
 # Returns the replacement for one word, or None to leave it untouched.
 WordEdit = Callable[[str, random.Random], str | None]
+# Whether tokens[index] may be perturbed (context-aware: entities, sentence starts).
+EligibleAt = Callable[[Sequence[Token], int], bool]
 
 
 def sample_count(n: int, rate: float, rng: random.Random) -> int:
@@ -28,8 +30,17 @@ def perturb_words(
     edit: WordEdit,
 ) -> Perturbed:
     """Edit a ``rate`` fraction of the eligible words of ``text``; everything else stays byte-identical."""
+    return perturb_selected(text, lang, rng, rate, lambda toks, i: eligible(toks[i]), edit)
+
+
+def perturb_selected(
+    text: str, lang: str, rng: random.Random, rate: float, eligible_at: EligibleAt, edit: WordEdit
+) -> Perturbed:
+    """As ``perturb_words`` with a context-aware eligibility predicate."""
     tokens = tokenize(text, lang)
-    candidates = [i for i, tok in enumerate(tokens) if tok.is_word and eligible(tok)]
+    candidates = [i for i, tok in enumerate(tokens) if tok.is_word and eligible_at(tokens, i)]
+    if not candidates:
+        return Perturbed(text)
     chosen = sorted(rng.sample(candidates, sample_count(len(candidates), rate, rng)))
     replacements: dict[int, str] = {}
     for index in chosen:
@@ -41,6 +52,8 @@ def perturb_words(
 
 def rebuild(tokens: Sequence[Token], replacements: dict[int, str], units: int) -> Perturbed:
     """Join tokens, substituting ``replacements``; record the output spans that changed."""
+    if not replacements:
+        return Perturbed("".join(t.text for t in tokens), (), units=units, units_changed=0)
     parts: list[str] = []
     changed: list[tuple[int, int]] = []
     pos = 0

@@ -1,0 +1,137 @@
+"""Grapheme-level edit operations for character noise.
+
+Every op takes a word as a list of extended grapheme clusters and returns the edited list, or None
+when it cannot apply (the caller tries another op). Ops never split a cluster: swaps, deletions
+and insertions move whole clusters; substitutions replace one code point of a cluster by one of the
+same kind (a base letter by a letter, a combining mark by a mark), so an Indic consonant keeps its
+vowel sign and a mark never ends up without a base.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+Units = list[str]
+
+
+@dataclass(frozen=True)
+class OpContext:
+    """Per-language resources an op may use (empty when the attack does not need them)."""
+
+    neighbours: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    homoglyphs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    optional_marks: frozenset[str] = frozenset()
+    invisibles: tuple[str, ...] = ()
+
+
+Op = Callable[[Units, random.Random, OpContext], Units | None]
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch)[0] == "M"
+
+
+def _kind(ch: str) -> str:
+    """Letter, mark, number or other: substitutes keep the kind so words stay words."""
+    return unicodedata.category(ch)[0]
+
+
+def op_swap(units: Units, rng: random.Random, ctx: OpContext) -> Units | None:
+    spots = [i for i in range(len(units) - 1) if units[i] != units[i + 1]]
+    if not spots:
+        return None
+    i = rng.choice(spots)
+    return [*units[:i], units[i + 1], units[i], *units[i + 2 :]]
+
+
+def op_delete(units: Units, rng: random.Random, ctx: OpContext) -> Units | None:
+    if len(units) < 2:
+        return None
+    i = rng.randrange(len(units))
+    return units[:i] + units[i + 1 :]
+
+
+def op_insert(units: Units, rng: random.Random, ctx: OpContext) -> Units | None:
+    """Fat finger: a neighbour key of an adjacent character (or a repeated cluster without a layout)."""
+    i = rng.randrange(len(units) + 1)
+    if ctx.neighbours:
+        near = units[i - 1] if i > 0 else units[0]
+        options = [n for ch in near for n in ctx.neighbours.get(ch, ()) if _kind(n) == "L"]
+        if not options:
+            return None
+        return [*units[:i], rng.choice(options), *units[i:]]
+    return [*units[:i], rng.choice(units), *units[i:]]
+
+
+def op_substitute(units: Units, rng: random.Random, ctx: OpContext) -> Units | None:
+    """A neighbouring key replaces one code point (same kind); without a layout, another cluster."""
+    if ctx.neighbours:
+        return _substitute_code_point(units, rng, ctx.neighbours, same_kind=True)
+    i = rng.randrange(len(units))
+    others = sorted(set(units) - {units[i]})
+    if not others:
+        return None
+    return [*units[:i], rng.choice(others), *units[i + 1 :]]
+
+
+def op_homoglyph(units: Units, rng: random.Random, ctx: OpContext) -> Units | None:
+    """A single-code-point cluster becomes a confusable letter (marks never move to a foreign base)."""
+    spots = [(i, ctx.homoglyphs.get(u, ())) for i, u in enumerate(units) if len(u) == 1]
+    spots = [(i, tuple(o for o in opts if _kind(o) == _kind(units[i]))) for i, opts in spots]
+    spots = [(i, opts) for i, opts in spots if opts]
+    if not spots:
+        return None
+    i, options = rng.choice(spots)
+    return [*units[:i], rng.choice(options), *units[i + 1 :]]
+
+
+def op_diacritic(units: Units, rng: random.Random, ctx: OpContext) -> Units | None:
+    """Write the word without its optional marks (accents, harakat, niqqud); never Indic vowel signs."""
+    stripped = [strip_marks(u, ctx.optional_marks) or u for u in units]
+    return stripped if stripped != units else None
+
+
+def op_invisible(units: Units, rng: random.Random, ctx: OpContext) -> Units | None:
+    """Insert a zero-width or bidi control character between two clusters."""
+    if len(units) < 2 or not ctx.invisibles:
+        return None
+    i = rng.randrange(1, len(units))
+    return [*units[:i], rng.choice(ctx.invisibles), *units[i:]]
+
+
+def strip_marks(unit: str, optional: frozenset[str]) -> str:
+    decomposed = unicodedata.normalize("NFD", unit)
+    kept = "".join(ch for ch in decomposed if ch not in optional)
+    return unicodedata.normalize("NFC", kept) if kept != decomposed else unit
+
+
+def _substitute_code_point(
+    units: Units, rng: random.Random, table: Mapping[str, tuple[str, ...]], same_kind: bool
+) -> Units | None:
+    spots = []
+    for i, unit in enumerate(units):
+        for j, ch in enumerate(unit):
+            options = table.get(ch, ())
+            if same_kind:
+                options = tuple(o for o in options if _kind(o) == _kind(ch))
+            if options:
+                spots.append((i, j, options))
+    if not spots:
+        return None
+    i, j, options = rng.choice(spots)
+    unit = units[i]
+    return [*units[:i], unit[:j] + rng.choice(options) + unit[j + 1 :], *units[i + 1 :]]
+
+
+OPS: dict[str, Op] = {
+    "swap": op_swap,
+    "delete": op_delete,
+    "insert": op_insert,
+    "substitute": op_substitute,
+    "homoglyph": op_homoglyph,
+    "diacritic": op_diacritic,
+    "invisible": op_invisible,
+}

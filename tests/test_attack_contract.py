@@ -1,0 +1,85 @@
+"""Contract of every registered model-free attack, on arbitrary Unicode (hypothesis).
+
+No exception; same seed, same output; text outside the changed spans is byte-identical to the
+input; the changed spans are consistent with the reported counts.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from robustx.attacks import build_attack, list_attacks
+from robustx.attacks.resources import ResourceMissingError
+from robustx.errors import DataError
+from robustx.types import Perturbed
+
+LANGS = ("en", "de", "hi", "th", "zh", "ar", "ru", "ja", "ko", "ta", "he", "my")
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80
+) | st.lists(st.sampled_from(["Straße", "हिन्दी", "ภาษา", "中文", "кот", " ", ", ", "\u200d", "\u0301", "👩‍👩‍👧", "3.14"]),
+             max_size=12).map("".join)
+
+
+def perturbation_specs() -> list[str]:
+    specs = []
+    for info in list_attacks():
+        if info.kind == "perturbation":
+            has_rate = any(p.name == "rate" for p in info.params)
+            specs.append(info.name + (":rate=0.6" if has_rate else ""))
+    return specs
+
+
+def _usable(spec: str, lang: str) -> bool:
+    try:
+        build_attack(spec).check([lang])
+    except (ResourceMissingError, DataError):
+        return False
+    return True
+
+
+def assert_untouched_outside_spans(original: str, out: Perturbed) -> None:
+    """The pieces between changed spans occur in the input, in order, as prefix ... suffix."""
+    pieces, pos = [], 0
+    for start, end in out.changed:
+        assert pos <= start < end <= len(out.text)
+        pieces.append(out.text[pos:start])
+        pos = end
+    pieces.append(out.text[pos:])
+    if len(pieces) == 1:
+        assert pieces[0] == original
+        return
+    assert original.startswith(pieces[0]) and original.endswith(pieces[-1])
+    cursor = len(pieces[0])
+    for piece in pieces[1:-1]:
+        found = original.find(piece, cursor)
+        assert found >= cursor, (piece, original)
+        cursor = found + len(piece)
+    assert cursor <= len(original) - len(pieces[-1])
+
+
+@pytest.mark.parametrize("spec", perturbation_specs())
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=TEXT, lang=st.sampled_from(LANGS), seed=st.integers(0, 2**32))
+def test_contract_on_arbitrary_unicode(spec: str, text: str, lang: str, seed: int) -> None:
+    if not _usable(spec, lang):
+        return
+    attack = build_attack(spec)
+    a = attack.perturb(text, lang, random.Random(seed))
+    b = build_attack(spec).perturb(text, lang, random.Random(seed))
+    assert a == b
+    assert_untouched_outside_spans(text, a)
+    assert len(a.changed) == a.units_changed <= a.units
+    assert (a.text != text) == bool(a.changed)
+
+
+def test_every_perturbation_is_listed_with_described_parameters() -> None:
+    infos = {info.name: info for info in list_attacks()}
+    assert {"none", "charnoise", "keyboard", "charswap", "diacritics", "homoglyph", "invisible"} <= set(infos)
+    for info in infos.values():
+        assert info.description, info.name
+        for param in info.params:
+            assert param.type_name
