@@ -82,7 +82,11 @@ def same_length(**arrays: NDArray[Any]) -> None:
 
 
 def check_level(level: float) -> float:
-    if not (isinstance(level, int | float) and 0.0 < float(level) < 1.0):
+    if (
+        isinstance(level, bool)
+        or not isinstance(level, int | float | np.number)
+        or not 0.0 < float(level) < 1.0
+    ):
         raise StatsInputError(f"level must lie strictly between 0 and 1, got {level!r}")
     return float(level)
 
