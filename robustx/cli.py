@@ -40,17 +40,27 @@ def _split_list(text: str | None) -> list[str] | None:
 
 @app.command()
 def evaluate(
-    model: Annotated[str, typer.Option("--model", "-m", help="Checkpoint dir or hub id (sequence classifier)")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Checkpoint dir or hub id (sequence classifier)")
+    ],
     task: Annotated[str, typer.Option("--task", "-t", help="Task name (see `robustx tasks`)")],
-    langs: Annotated[str | None, typer.Option(help="Comma-separated languages (default: all of the task)")] = None,
+    langs: Annotated[
+        str | None, typer.Option(help="Comma-separated languages (default: all of the task)")
+    ] = None,
     attack: Annotated[str, typer.Option("--attack", "-a", help="Attack spec name:key=value,...")] = "none",
     seed: Annotated[int, typer.Option(help="Seed of the perturbations")] = 0,
     out: Annotated[Path, typer.Option(help="Root directory of run outputs")] = Path("runs"),
     data_dir: Annotated[Path | None, typer.Option(help="XTREME download dir (xnli/test-de.tsv, ...)")] = None,
     data_file: Annotated[Path | None, typer.Option(help="Local TSV/CSV/JSONL/Parquet file")] = None,
-    columns: Annotated[str | None, typer.Option(help="Column mapping for --data-file: field=column,...")] = None,
-    hub_dataset: Annotated[str | None, typer.Option(help="Hub dataset id (e.g. google/xtreme, facebook/xnli)")] = None,
-    hub_path: Annotated[str | None, typer.Option(help="Local mirror of the hub dataset (same schema)")] = None,
+    columns: Annotated[
+        str | None, typer.Option(help="Column mapping for --data-file: field=column,...")
+    ] = None,
+    hub_dataset: Annotated[
+        str | None, typer.Option(help="Hub dataset id (e.g. google/xtreme, facebook/xnli)")
+    ] = None,
+    hub_path: Annotated[
+        str | None, typer.Option(help="Local mirror of the hub dataset (same schema)")
+    ] = None,
     split: Annotated[str, typer.Option(help="test or validation")] = "test",
     limit: Annotated[int | None, typer.Option(help="First N examples per language")] = None,
     batch_size: Annotated[int, typer.Option(help="Inference batch size")] = 32,
@@ -73,9 +83,22 @@ def evaluate(
         if (limit is not None and limit < 1) or shard_size < 1 or batch_size < 1:
             raise SpecError("--limit, --shard-size and --batch-size must be >= 1")
         req = EvalRequest(
-            model=model, task=task, source=source, out=out, langs=_split_list(langs), attack=attack, seed=seed,
-            split=split, limit=limit, batch_size=batch_size, device=device, bf16=bf16, resume=resume,
-            max_length=max_length, shard_size=shard_size, command=sys.argv,
+            model=model,
+            task=task,
+            source=source,
+            out=out,
+            langs=_split_list(langs),
+            attack=attack,
+            seed=seed,
+            split=split,
+            limit=limit,
+            batch_size=batch_size,
+            device=device,
+            bf16=bf16,
+            resume=resume,
+            max_length=max_length,
+            shard_size=shard_size,
+            command=sys.argv,
         )
         with progress_stages(enabled=not quiet) as stages:
             result = run_evaluation(req, stages)
@@ -83,7 +106,11 @@ def evaluate(
 
 
 def _data_source(
-    data_dir: Path | None, data_file: Path | None, columns: str | None, hub_dataset: str | None, hub_path: str | None
+    data_dir: Path | None,
+    data_file: Path | None,
+    columns: str | None,
+    hub_dataset: str | None,
+    hub_path: str | None,
 ) -> Any:
     from robustx.errors import SpecError
     from robustx.tasks import DataSource, default_data_dir

@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from robustx.attacks.base import BoundAttack, build_attack
+from robustx.families import Family, get_family
 from robustx.progress import Stages
 from robustx.store import RunStore, atomic_write_json, run_dir
 from robustx.tasks import DataSource, TaskSpec, get_task, load_examples, resolve_languages
 from robustx.tasks.readers import file_sha256
 from robustx.tasks.rows import LoadedRows
+
+_BAR = {"perturbing": "perturbing", "clean": "clean pass", "attacked": "attacked pass"}
 
 
 @dataclass(frozen=True)
@@ -50,19 +53,22 @@ def evaluate(req: EvalRequest, stages: Stages) -> EvalResult:
     attack = build_attack(req.attack)
     attack.check(langs)
     data = _load_all(task, req, langs, stages)
-    from robustx.models.classifier import load_classifier
-
+    family = get_family(task.family)
     stages.log(f"loading model {req.model}")
-    victim = load_classifier(
-        req.model, task.labels, dict(task.label_aliases), req.device, req.batch_size, req.max_length, req.bf16
-    )
+    victim = family.load_victim(task, req)
     config = _config(req, task, langs, attack, data, victim.describe())
     store = RunStore(run_dir(req.out, req.model, task.name, attack.canonical, req.seed))
     state = store.prepare(config, req.resume)
     if state == "complete":
         return EvalResult(store.root, state, _read_metrics(store))
-    shards = _run_shards(task, data, attack, req, victim.predict, store, stages)
-    metrics = _metrics(task, store, shards, req, config)
+    shards = _run_shards(task, family, data, attack, req, victim, store, stages)
+    table = store.read_shards(shards)
+    metrics = {
+        "task": task.name,
+        "attack": attack.canonical,
+        "model": req.model,
+        **family.metrics(task, table, req.seed),
+    }
     store.finalize(shards, metrics)
     return EvalResult(store.root, state, metrics)
 
@@ -78,14 +84,15 @@ def _load_all(task: TaskSpec, req: EvalRequest, langs: list[str], stages: Stages
 
 def _run_shards(
     task: TaskSpec,
+    family: Family,
     data: dict[str, LoadedRows],
     attack: BoundAttack,
     req: EvalRequest,
-    predict: Any,
+    victim: Any,
     store: RunStore,
     stages: Stages,
 ) -> list[tuple[str, int]]:
-    from robustx.records import classification_rows, perturb_examples, to_table
+    from robustx.records import to_table
 
     total = sum(len(rows.examples) for rows in data.values())
     bars = {name: stages.stage(name, total) for name in ("perturbing", "clean pass", "attacked pass")}
@@ -98,24 +105,11 @@ def _run_shards(
                 for bar in bars.values():
                     bar(len(chunk))
                 continue
-            perturbed = perturb_examples(chunk, task.text_fields, attack, req.seed)
-            bars["perturbing"](len(chunk))
-            cols = classification_rows(
-                chunk, task.labels, task.text_fields, perturbed, predict,
-                on_phase=lambda phase, n: bars[f"{phase} pass"](n),
+            cols = family.shard_columns(
+                task, chunk, attack, req.seed, victim, lambda phase, n: bars[_BAR[phase]](n)
             )
             store.write_shard(lang, start, to_table(cols))
     return shards
-
-
-def _metrics(
-    task: TaskSpec, store: RunStore, shards: list[tuple[str, int]], req: EvalRequest, config: dict[str, Any]
-) -> dict[str, Any]:
-    from robustx.metrics import classification_metrics
-
-    table = store.read_shards(shards)
-    metrics = classification_metrics(table, parallel=task.parallel, seed=req.seed)
-    return {"task": task.name, "attack": config["attack"], "model": req.model, **metrics}
 
 
 def _config(

@@ -37,7 +37,9 @@ def classification_metrics(table: Any, parallel: bool, seed: int = 0) -> dict[st
         )
         method = "cluster"
     else:
-        ci = stats.stratified_bootstrap_ci(clean, attacked, langs, n_resamples=BOOTSTRAP_RESAMPLES, level=LEVEL, seed=seed)
+        ci = stats.stratified_bootstrap_ci(
+            clean, attacked, langs, n_resamples=BOOTSTRAP_RESAMPLES, level=LEVEL, seed=seed
+        )
         method = "stratified"
     overall = {
         "n": int(len(clean)),

@@ -26,7 +26,10 @@ def perturb_examples(
     out = []
     for ex in examples:
         out.append(
-            {f: attack.perturb(ex.fields[f], ex.lang, attack.rng(seed, ex.id, ex.lang, f)) for f in text_fields}
+            {
+                f: attack.perturb(ex.fields[f], ex.lang, attack.rng(seed, ex.id, ex.lang, f))
+                for f in text_fields
+            }
         )
     return out
 
@@ -90,9 +93,21 @@ def _columns(
 def _text_columns(
     examples: Sequence[Example], text_fields: Sequence[str], perturbed: Sequence[dict[str, Perturbed]]
 ) -> dict[str, list[Any]]:
-    cols: dict[str, list[Any]] = {k: [] for k in ("text_clean", "text_attacked", "changed_spans", "units",
-                                                  "units_changed", "changed_fraction", "queries", "status",
-                                                  "text_hash", "text_hash_attacked")}
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "text_clean",
+            "text_attacked",
+            "changed_spans",
+            "units",
+            "units_changed",
+            "changed_fraction",
+            "queries",
+            "status",
+            "text_hash",
+            "text_hash_attacked",
+        )
+    }
     for ex, pert in zip(examples, perturbed, strict=True):
         clean = {f: ex.fields[f] for f in text_fields}
         attacked = {f: pert[f].text for f in text_fields}

@@ -20,7 +20,18 @@ from typing import Any, Literal
 from robustx.errors import RunConflictError
 
 # Keys of config.json that define *what* was computed; a resume must match them exactly.
-IDENTITY_KEYS = ("model_hash", "task", "split", "languages", "limit", "attack", "seed", "data", "max_length", "shard_size")
+IDENTITY_KEYS = (
+    "model_hash",
+    "task",
+    "split",
+    "languages",
+    "limit",
+    "attack",
+    "seed",
+    "data",
+    "max_length",
+    "shard_size",
+)
 
 State = Literal["fresh", "resume", "complete"]
 

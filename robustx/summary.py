@@ -25,8 +25,14 @@ def print_metrics(metrics: dict[str, Any], run_dir: Path, state: str) -> None:
     rows = list(metrics["languages"].items()) + [("overall", metrics["overall"])]
     for lang, m in rows:
         table.add_row(
-            lang, str(m["n"]), _pct(m["clean"]), _pct(m["attacked"]), _pct(m["drop"]),
-            f"[{_pct(m['ci_low'])}, {_pct(m['ci_high'])}]", f"{m['mcnemar_p']:.2g}", _pct(m["changed_fraction"]),
+            lang,
+            str(m["n"]),
+            _pct(m["clean"]),
+            _pct(m["attacked"]),
+            _pct(m["drop"]),
+            f"[{_pct(m['ci_low'])}, {_pct(m['ci_high'])}]",
+            f"{m['mcnemar_p']:.2g}",
+            _pct(m["changed_fraction"]),
         )
     console = _console()
     console.print(table)
@@ -44,8 +50,17 @@ def print_tasks() -> None:
         table.add_column(col, overflow="fold")
     for name in TASKS.names():
         t = TASKS.get(name)
-        sources = [f"hub: {h.dataset} ({h.config})" for h in t.hub] + [f"dir: {t.download_path}", "file: --data-file"]
-        table.add_row(name, t.family, f"{len(t.languages)}: {' '.join(t.languages)}", " ".join(t.labels), "\n".join(sources))
+        sources = [f"hub: {h.dataset} ({h.config})" for h in t.hub] + [
+            f"dir: {t.download_path}",
+            "file: --data-file",
+        ]
+        table.add_row(
+            name,
+            t.family,
+            f"{len(t.languages)}: {' '.join(t.languages)}",
+            " ".join(t.labels),
+            "\n".join(sources),
+        )
     _console().print(table)
 
 

@@ -18,10 +18,12 @@ from robustx.errors import DataError
 from robustx.types import Perturbed
 
 LANGS = ("en", "de", "hi", "th", "zh", "ar", "ru", "ja", "ko", "ta", "he", "my")
-TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80
-) | st.lists(st.sampled_from(["Straße", "हिन्दी", "ภาษา", "中文", "кот", " ", ", ", "\u200d", "\u0301", "👩‍👩‍👧", "3.14"]),
-             max_size=12).map("".join)
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80) | st.lists(
+    st.sampled_from(
+        ["Straße", "हिन्दी", "ภาษา", "中文", "кот", " ", ", ", "\u200d", "\u0301", "👩‍👩‍👧", "3.14"]
+    ),
+    max_size=12,
+).map("".join)
 
 
 def perturbation_specs() -> list[str]:

@@ -27,8 +27,9 @@ def base_encoder(tmp_path_factory: pytest.TempPathFactory, tiny_xnli_model: Path
 def two_label_model(tmp_path_factory: pytest.TempPathFactory, xtreme_dir: Path) -> Path:
     from robustx.models.tiny import build_tiny_classifier
 
-    return build_tiny_classifier(tmp_path_factory.mktemp("m") / "binary", ["a b c", "d e f"] * 50, ("0", "1"),
-                                 vocab_size=30)
+    return build_tiny_classifier(
+        tmp_path_factory.mktemp("m") / "binary", ["a b c", "d e f"] * 50, ("0", "1"), vocab_size=30
+    )
 
 
 def _fail(*args: str) -> str:
@@ -40,8 +41,19 @@ def _fail(*args: str) -> str:
 
 
 def _args(model: Path | str, data: Path, out: Path, *extra: str) -> list[str]:
-    return ["--model", str(model), "--task", "xnli", "--data-dir", str(data), "--out", str(out), "--limit", "5",
-            *extra]
+    return [
+        "--model",
+        str(model),
+        "--task",
+        "xnli",
+        "--data-dir",
+        str(data),
+        "--out",
+        str(out),
+        "--limit",
+        "5",
+        *extra,
+    ]
 
 
 def _assert_nothing_complete(out: Path) -> None:
@@ -71,7 +83,10 @@ def test_mismatched_label_names(tiny_xnli_model: Path, xtreme_dir: Path, tmp_pat
     config["id2label"] = {"0": "positive", "1": "neutral", "2": "negative"}
     (model / "config.json").write_text(json.dumps(config))
     line = _fail(*_args(model, xtreme_dir, tmp_path / "out"))
-    assert "labels (positive, neutral, negative) do not match the task's (entailment, neutral, contradiction)" in line
+    assert (
+        "labels (positive, neutral, negative) do not match the task's (entailment, neutral, contradiction)"
+        in line
+    )
 
 
 @pytest.mark.parametrize(
@@ -109,13 +124,25 @@ def test_malformed_row_names_file_and_line(tiny_xnli_model: Path, tmp_path: Path
 def test_empty_dataset_after_filtering(tiny_xnli_model: Path, tmp_path: Path) -> None:
     data = tmp_path / "d.jsonl"
     data.write_text(json.dumps({"premise": "a", "hypothesis": "b", "label": "neutral", "lang": "de"}) + "\n")
-    line = _fail("--model", str(tiny_xnli_model), "--task", "xnli", "--data-file", str(data), "--langs", "hi",
-                 "--out", str(tmp_path / "out"))
+    line = _fail(
+        "--model",
+        str(tiny_xnli_model),
+        "--task",
+        "xnli",
+        "--data-file",
+        str(data),
+        "--langs",
+        "hi",
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert "no xnli examples for language hi" in line
 
 
 def test_out_dir_with_different_config(tiny_xnli_model: Path, xtreme_dir: Path, tmp_path: Path) -> None:
-    ok = runner.invoke(app, ["evaluate", "--quiet", *_args(tiny_xnli_model, xtreme_dir, tmp_path, "--langs", "de")])
+    ok = runner.invoke(
+        app, ["evaluate", "--quiet", *_args(tiny_xnli_model, xtreme_dir, tmp_path, "--langs", "de")]
+    )
     assert ok.exit_code == 0, ok.output
     line = _fail(*_args(tiny_xnli_model, xtreme_dir, tmp_path, "--langs", "de", "--split", "validation"))
     assert "holds a run with a different configuration (split, data differ)" in line

@@ -13,23 +13,35 @@ from robustx.attacks.resources import ResourceMissingError, homoglyphs, keyboard
 from robustx.text.segment import graphemes, words
 
 GOLDEN = [
-    ("charnoise:rate=0.5", "en", "Don't stop believing, said the 3 old men.", "Din't dtop believing, xaid th 3 old men."),
+    (
+        "charnoise:rate=0.5",
+        "en",
+        "Don't stop believing, said the 3 old men.",
+        "Din't dtop believing, xaid th 3 old men.",
+    ),
     ("charnoise:rate=0.5", "ru", "Ёжик шёл домой по тёмному лесу", "Ёжик шл омой по оёмному лесу"),
-    ("keyboard:rate=0.5", "de", "Die Bürger müssen größere Straßen überqueren.",
-     "FDie Bürgfer müssen gtrößere Straßen überqueren."),
+    (
+        "keyboard:rate=0.5",
+        "de",
+        "Die Bürger müssen größere Straßen überqueren.",
+        "FDie Bürgfer müssen gtrößere Straßen überqueren.",
+    ),
     ("keyboard:rate=0.5", "el", "Η γλώσσα είναι όμορφη", "Η φγλώσσα ρίναι όμορφη"),
     ("keyboard:rate=0.5", "ta", "அவர் வீட்டுக்கு வந்தார்", "இஅவர் வீட்டுக்கி வந்தார்"),
     ("charswap:rate=0.5", "hi", "उन्होंने हिन्दी भाषा में किताबें लिखीं", "उनेन्हों हिन्दी भाषा में किताबें लिखीं"),
     ("charswap:rate=0.5", "zh", "我们今天去北京大学参观", "我们今天去北大京学参观"),
-    ("diacritics:rate=1.0", "de", "Die Bürger müssen größere Straßen überqueren.",
-     "Die Burger mussen großere Straßen uberqueren."),
+    (
+        "diacritics:rate=1.0",
+        "de",
+        "Die Bürger müssen größere Straßen überqueren.",
+        "Die Burger mussen großere Straßen uberqueren.",
+    ),
     ("diacritics:rate=1.0", "ar", "وَقَالَ إِنَّهُ سَيَأْتِي غَدًا", "وقال انه سياتي غدا"),
     ("diacritics:rate=1.0", "ru", "Ёжик шёл домой по тёмному лесу", "Ежик шел домой по темному лесу"),
     ("diacritics:rate=1.0", "he", "שָׁלוֹם עֲלֵיכֶם חֲבֵרִים", "שלום עליכם חברים"),
     ("diacritics:rate=1.0", "vi", "Tiếng Việt có dấu", "Tieng Viet co dau"),
     ("diacritics:rate=1.0", "el", "Η γλώσσα είναι όμορφη", "Η γλωσσα ειναι ομορφη"),
-    ("invisible:rate=0.5", "th", "ฉันไม่ได้คุยกับเขาอีกเลย",
-     "ฉั\u200bนไม่ไ\u200bด้คุ\u200bยกับเ\u2060ขาอีกเลย"),
+    ("invisible:rate=0.5", "th", "ฉันไม่ได้คุยกับเขาอีกเลย", "ฉั\u200bนไม่ไ\u200bด้คุ\u200bยกับเ\u2060ขาอีกเลย"),
 ]
 
 
@@ -40,9 +52,19 @@ def test_golden_outputs(spec: str, lang: str, text: str, expected: str) -> None:
 
 @pytest.mark.parametrize("lang", ["hi", "ta", "te", "bn", "ml", "mr", "th", "ka", "my", "ja", "ko"])
 def test_diacritics_never_touch_scripts_without_optional_marks(lang: str) -> None:
-    samples = {"hi": "उन्होंने हिन्दी भाषा", "ta": "வீட்டுக்கு வந்தார்", "te": "తెలుగు భాష", "bn": "বাংলা ভাষা",
-               "ml": "മലയാളം ഭാഷ", "mr": "मराठी भाषा", "th": "ภาษาไทย ง่าย", "ka": "ქართული ენა",
-               "my": "မြန်မာ ဘာသာ", "ja": "がぎぐげご ひらがな", "ko": "한국어 문장"}
+    samples = {
+        "hi": "उन्होंने हिन्दी भाषा",
+        "ta": "வீட்டுக்கு வந்தார்",
+        "te": "తెలుగు భాష",
+        "bn": "বাংলা ভাষা",
+        "ml": "മലയാളം ഭാഷ",
+        "mr": "मराठी भाषा",
+        "th": "ภาษาไทย ง่าย",
+        "ka": "ქართული ენა",
+        "my": "မြန်မာ ဘာသာ",
+        "ja": "がぎぐげご ひらがな",
+        "ko": "한국어 문장",
+    }
     out = build_attack("diacritics:rate=1.0").perturb(samples[lang], lang, random.Random(0))
     assert out.text == samples[lang] and out.units_changed == 0
 
@@ -102,8 +124,8 @@ def test_keyboard_requires_a_layout() -> None:
 
 
 def _xnli_sentences(xtreme_dir: Path, lang: str, n: int) -> list[str]:
-    from tests.conftest import read_tsv_column
     from robustx.tasks.readers import resolve_gz
+    from tests.conftest import read_tsv_column
 
     return read_tsv_column(resolve_gz(xtreme_dir / "xnli" / f"test-{lang}.tsv"), 0, n)
 

@@ -59,8 +59,14 @@ def test_hub_code_path_on_local_mirror_matches_dir(tmp_path: Path, xtreme_dir: P
     rows = []
     for lang in ("de", "hi"):
         for ex in _dir_examples(xtreme_dir, lang):
-            rows.append({"language": lang, "sentence1": ex.fields["premise"],
-                         "sentence2": ex.fields["hypothesis"], "gold_label": ex.label})
+            rows.append(
+                {
+                    "language": lang,
+                    "sentence1": ex.fields["premise"],
+                    "sentence2": ex.fields["hypothesis"],
+                    "gold_label": ex.label,
+                }
+            )
     pq.write_table(pa.Table.from_pylist(rows), mirror / "XNLI" / "test-00000.parquet")
     source = DataSource("hub", path=str(mirror), dataset="google/xtreme")
     for lang in ("de", "hi"):
@@ -91,7 +97,9 @@ def test_local_file_with_column_mapping_matches_dir(tmp_path: Path, xtreme_dir: 
     import pyarrow.parquet as pq
 
     expected = _dir_examples(xtreme_dir, "hi")
-    rows = [{"p": e.fields["premise"], "h": e.fields["hypothesis"], "y": e.label, "lang": "hi"} for e in expected]
+    rows = [
+        {"p": e.fields["premise"], "h": e.fields["hypothesis"], "y": e.label, "lang": "hi"} for e in expected
+    ]
     rows.insert(3, {"p": "other", "h": "language", "y": "neutral", "lang": "de"})
     path = tmp_path / f"data.{fmt}"
     if fmt.startswith("jsonl"):
@@ -103,8 +111,13 @@ def test_local_file_with_column_mapping_matches_dir(tmp_path: Path, xtreme_dir: 
         import csv
 
         with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter="\t" if fmt == "tsv" else ",",
-                                    quoting=csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL, escapechar="\\")
+            writer = csv.DictWriter(
+                fh,
+                fieldnames=list(rows[0]),
+                delimiter="\t" if fmt == "tsv" else ",",
+                quoting=csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL,
+                escapechar="\\",
+            )
             writer.writeheader()
             writer.writerows(rows)
     source = DataSource("file", path=str(path), columns="premise=p,hypothesis=h,label=y")

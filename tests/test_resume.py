@@ -16,9 +16,29 @@ from robustx.store import RunStore, atomic_write_json
 
 
 def _args(model: Path, data: Path, out: Path, *extra: str) -> list[str]:
-    return ["evaluate", "--model", str(model), "--task", "xnli", "--data-dir", str(data), "--out", str(out),
-            "--langs", "de,th", "--limit", "150", "--attack", "charnoise", "--shard-size", "10",
-            "--batch-size", "2", "--quiet", *extra]
+    return [
+        "evaluate",
+        "--model",
+        str(model),
+        "--task",
+        "xnli",
+        "--data-dir",
+        str(data),
+        "--out",
+        str(out),
+        "--langs",
+        "de,th",
+        "--limit",
+        "150",
+        "--attack",
+        "charnoise",
+        "--shard-size",
+        "10",
+        "--batch-size",
+        "2",
+        "--quiet",
+        *extra,
+    ]
 
 
 def _cmd(model: Path, data: Path, out: Path, *extra: str) -> list[str]:

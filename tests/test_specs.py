@@ -25,7 +25,14 @@ def factory(
 def test_parse_and_bind_converts_each_type() -> None:
     spec = parse_spec("noise: rate=0.3, edits=2,keep=false,langs=de+zh+th,mode=slow,floor=0.8")
     kwargs = bind("attack", factory, spec)
-    assert kwargs == {"rate": 0.3, "edits": 2, "keep": False, "langs": ("de", "zh", "th"), "mode": "slow", "floor": 0.8}
+    assert kwargs == {
+        "rate": 0.3,
+        "edits": 2,
+        "keep": False,
+        "langs": ("de", "zh", "th"),
+        "mode": "slow",
+        "floor": 0.8,
+    }
 
 
 def test_defaults_fill_missing_and_canonical_is_order_independent() -> None:

@@ -76,7 +76,9 @@ class CharNoise:
                 optional_marks=optional_marks(lang) if "diacritic" in self.ops else frozenset(),
                 invisibles=self.invisibles,
             )
-            eligible = word_filter(lang, self.min_len, self.keep_digits, self.keep_entities, self.skip_stopwords)
+            eligible = word_filter(
+                lang, self.min_len, self.keep_digits, self.keep_entities, self.skip_stopwords
+            )
             self._cache[lang] = (ctx, eligible)
         return self._cache[lang]
 
@@ -100,7 +102,9 @@ def _validate(cfg: CharNoise) -> None:
         raise SpecError("charnoise: ops is empty")
     for name in cfg.ops:
         if name not in OPS:
-            raise SpecError(f"charnoise: unknown op '{name}'{did_you_mean(name, list(OPS))}; ops: {', '.join(OPS)}")
+            raise SpecError(
+                f"charnoise: unknown op '{name}'{did_you_mean(name, list(OPS))}; ops: {', '.join(OPS)}"
+            )
 
 
 Layout = Literal["auto", "required", "none"]
@@ -137,7 +141,11 @@ def keyboard(
 
 @register_attack("charswap")
 def charswap(
-    rate: float = 0.2, edits: int = 1, min_len: int = 3, keep_digits: bool = True, keep_entities: bool = False,
+    rate: float = 0.2,
+    edits: int = 1,
+    min_len: int = 3,
+    keep_digits: bool = True,
+    keep_entities: bool = False,
     skip_stopwords: bool = False,
 ) -> Perturbation:
     """Swap two adjacent grapheme clusters inside a word."""
@@ -146,7 +154,11 @@ def charswap(
 
 @register_attack("diacritics")
 def diacritics(
-    rate: float = 0.5, edits: int = 1, min_len: int = 1, keep_digits: bool = True, keep_entities: bool = False,
+    rate: float = 0.5,
+    edits: int = 1,
+    min_len: int = 1,
+    keep_digits: bool = True,
+    keep_entities: bool = False,
     skip_stopwords: bool = False,
 ) -> Perturbation:
     """Write a `rate` fraction of words without optional marks (accents, harakat, niqqud, ё); never Indic vowel signs."""
@@ -155,7 +167,11 @@ def diacritics(
 
 @register_attack("homoglyph")
 def homoglyph(
-    rate: float = 0.2, edits: int = 1, min_len: int = 2, keep_digits: bool = True, keep_entities: bool = False,
+    rate: float = 0.2,
+    edits: int = 1,
+    min_len: int = 2,
+    keep_digits: bool = True,
+    keep_entities: bool = False,
     skip_stopwords: bool = False,
 ) -> Perturbation:
     """Replace a character by a visually confusable one from another script (Unicode confusables)."""
@@ -174,4 +190,6 @@ def invisible(
 ) -> Perturbation:
     """Insert zero-width (ZWSP/ZWNJ/ZWJ/WJ) or bidi-control (LRM/RLM/ALM) characters inside words."""
     chars = {"zero-width": ZERO_WIDTH, "bidi": BIDI, "both": ZERO_WIDTH + BIDI}[kind]
-    return CharNoise(rate, edits, min_len, ("invisible",), keep_digits, keep_entities, skip_stopwords, "none", chars)
+    return CharNoise(
+        rate, edits, min_len, ("invisible",), keep_digits, keep_entities, skip_stopwords, "none", chars
+    )

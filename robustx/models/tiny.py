@@ -60,7 +60,7 @@ def build_tiny_classifier(
     from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
 
     tokenizer = build_tokenizer(corpus, vocab_size, max_length)
-    config = XLMRobertaConfig(
+    settings: dict[str, Any] = dict(
         vocab_size=len(tokenizer),
         hidden_size=hidden,
         num_hidden_layers=layers,
@@ -76,6 +76,7 @@ def build_tiny_classifier(
         # Wide init so a random model's predictions depend on its input (perturbations can flip them).
         initializer_range=init_range,
     )
+    config = XLMRobertaConfig(**settings)
     torch.manual_seed(seed)
     model = XLMRobertaForSequenceClassification(config)
     model.eval()

@@ -65,7 +65,9 @@ def load_examples(
 ) -> LoadedRows:
     """Load one language's examples; raise DataError if none remain."""
     if split not in SPLITS:
-        raise SpecError(f"unknown split '{split}'{did_you_mean(split, list(SPLITS))}; splits: {', '.join(SPLITS)}")
+        raise SpecError(
+            f"unknown split '{split}'{did_you_mean(split, list(SPLITS))}; splits: {', '.join(SPLITS)}"
+        )
     rows = _dispatch(task, source, lang, split, limit)
     if not rows.examples:
         raise DataError(f"no {task.name} examples for language {lang}, split {split} in {_where(source)}")
@@ -82,7 +84,9 @@ def _dispatch(task: TaskSpec, source: DataSource, lang: str, split: str, limit: 
         from robustx.tasks.local_file import load_local_file, parse_columns
 
         assert source.path is not None
-        return load_local_file(task, Path(source.path), lang, split, parse_columns(source.columns, task), limit)
+        return load_local_file(
+            task, Path(source.path), lang, split, parse_columns(source.columns, task), limit
+        )
     from robustx.tasks.hub import hub_config, load_hub
 
     cfg: HubConfig = hub_config(task, source.dataset)

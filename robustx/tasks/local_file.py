@@ -69,7 +69,9 @@ def _delimited_with_header(path: Path, delimiter: str) -> Iterator[tuple[int, di
             header = [c.strip() for c in row]
             continue
         if len(row) != len(header):
-            raise DataError(f"{path}:{line}: expected {len(header)} columns ({', '.join(header)}), found {len(row)}")
+            raise DataError(
+                f"{path}:{line}: expected {len(header)} columns ({', '.join(header)}), found {len(row)}"
+            )
         yield line, dict(zip(header, row, strict=True))
     if header is None:
         raise DataError(f"{path}: empty file (expected a header row)")

@@ -57,9 +57,11 @@ def file_format(path: Path) -> str:
 
 def iter_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, fields). TSV is read without quoting, as XTREME writes it."""
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     with open_text(path) as fh:
-        reader = csv.reader(fh, delimiter=delimiter, quoting=quoting)
+        if delimiter == "\t":
+            reader = csv.reader(fh, delimiter=delimiter, quoting=csv.QUOTE_NONE)
+        else:
+            reader = csv.reader(fh, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
         try:
             for row in reader:
                 if row:
@@ -89,5 +91,4 @@ def iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         table = pq.read_table(path)
     except Exception as err:  # pyarrow raises several types for corrupt files
         raise DataError(f"cannot read {path} as Parquet: {err}") from None
-    for number, row in enumerate(table.to_pylist(), start=1):
-        yield number, row
+    yield from enumerate(table.to_pylist(), start=1)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from robustx.types import Example
 from robustx.tasks.spec import TaskSpec
+from robustx.types import Example
 
 
 class RowError(ValueError):
@@ -39,5 +39,7 @@ def example_from_row(task: TaskSpec, lang: str, split: str, row_id: str, row: Ma
     raw = row.get("label")
     label = task.canonical_label(raw)
     if label is None:
-        raise RowError(f"unknown label {raw!r} for task {task.name} (expected one of {', '.join(task.labels)})")
+        raise RowError(
+            f"unknown label {raw!r} for task {task.name} (expected one of {', '.join(task.labels)})"
+        )
     return Example(id=example_id(task, split, row_id), task=task.name, lang=lang, fields=fields, label=label)

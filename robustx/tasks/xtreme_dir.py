@@ -50,4 +50,6 @@ def load_xtreme_dir(task: TaskSpec, data_dir: Path, lang: str, split: str, limit
 
 def _is_header(row: list[str], task: TaskSpec) -> bool:
     names = {"premise", "hypothesis", "sentence1", "sentence2", "label", "gold_label", "id"}
-    return bool(row) and all(cell.strip().lower() in names for cell in row) and len(row) >= len(task.fields) - 1
+    return (
+        bool(row) and all(cell.strip().lower() in names for cell in row) and len(row) >= len(task.fields) - 1
+    )
