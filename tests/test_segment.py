@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,7 +207,8 @@ def test_burmese_syllables_never_start_with_a_vowel_sign() -> None:
 
 def test_code_switched_text_is_segmented_whatever_the_language() -> None:
     toks = tokenize("I like 寿司 and และมันยังคงเป็น", "en")
-    assert texts(toks)[:3] == ["I", "like", "寿司"]
+    han = ["寿", "司"] if segmenter_name("zh") == wordseg.FALLBACK else ["寿司"]
+    assert texts(toks)[: 2 + len(han)] == ["I", "like", *han]
     if segmenter_name("th") != wordseg.FALLBACK:
         assert texts(toks)[-4:] == ["และ", "มัน", "ยังคง", "เป็น"]
 
@@ -357,3 +359,22 @@ def test_segmenter_name_reports_the_method() -> None:
     assert "sylbreak" in segmenter_name("my")
     for lang in ("zh", "ja", "th"):
         assert segmenter_name(lang)
+
+
+@pytest.mark.usefixtures("fresh_segmenters")
+def test_a_missing_package_means_the_documented_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("rjieba", "fugashi", "nlpo3", "pythainlp", "pythainlp.tokenize"):
+        monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
+    assert segmenter_name("zh") == segmenter_name("ja") == segmenter_name("th") == wordseg.FALLBACK
+    text = "我是学生。"
+    toks = tokenize(text, "zh")
+    assert_exact_cover(text, toks)
+    assert texts(toks) == ["我", "是", "学", "生"]
+
+
+@pytest.mark.usefixtures("fresh_segmenters")
+def test_thai_without_nlpo3_uses_pythainlp_newmm(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pythainlp")
+    monkeypatch.setitem(sys.modules, "nlpo3", None)
+    assert segmenter_name("th").startswith("newmm, PyThaiNLP") and "nlpo3" not in segmenter_name("th")
+    assert texts(tokenize("และมันยังคงเป็น", "th")) == ["และ", "มัน", "ยังคง", "เป็น"]

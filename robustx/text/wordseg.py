@@ -32,7 +32,6 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from itertools import accumulate
 
 import regex
@@ -148,6 +147,8 @@ def _backend(code: str) -> _Backend | None:
 
 
 def _version(dist: str) -> str:
+    from importlib import metadata  # ~20 ms to import: only when a segmenter loads
+
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
