@@ -68,7 +68,11 @@ def load_examples(
         raise SpecError(
             f"unknown split '{split}'{did_you_mean(split, list(SPLITS))}; splits: {', '.join(SPLITS)}"
         )
-    rows = _dispatch(task, source, lang, split, limit)
+    rows = (
+        task.loader(task, source, lang, split, limit)
+        if task.loader
+        else _dispatch(task, source, lang, split, limit)
+    )
     if not rows.examples:
         raise DataError(f"no {task.name} examples for language {lang}, split {split} in {_where(source)}")
     return rows

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from robustx.tasks.rows import LoadedRows
 
 Family = Literal["classification", "tagging", "qa", "retrieval"]
 SPLITS = ("test", "validation")
@@ -45,6 +48,10 @@ class TaskSpec:
     label_aliases: Mapping[str, str] = field(default_factory=dict)
     split_files: Mapping[str, str] = field(default_factory=lambda: {"test": "test", "validation": "dev"})
     licence: str = ""
+    # Families other than classification read their own formats: (task, source, lang, split, limit).
+    loader: Callable[..., LoadedRows] | None = None
+    # Family-specific settings (e.g. QA doc stride, retrieval layer); free-form, JSON-able.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def fields(self) -> tuple[str, ...]:
