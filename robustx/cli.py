@@ -146,6 +146,16 @@ def attacks() -> None:
     print_attacks()
 
 
+def _register_commands() -> None:
+    """Commands living in robustx.commands.* (their heavy imports stay inside the functions)."""
+    from robustx.commands.perturb import perturb
+
+    app.command()(perturb)
+
+
+_register_commands()
+
+
 def main() -> None:
     app()
 
