@@ -148,9 +148,11 @@ def attacks() -> None:
 
 def _register_commands() -> None:
     """Commands living in robustx.commands.* (their heavy imports stay inside the functions)."""
+    from robustx.commands.models import models
     from robustx.commands.perturb import perturb
 
     app.command()(perturb)
+    app.command()(models)
 
 
 _register_commands()
