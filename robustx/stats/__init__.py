@@ -5,6 +5,7 @@
 * two models' drops on the same items: :func:`paired_permutation_test`;
 * corpus F1 (NER, POS, BUCC): :func:`corpus_f1_bootstrap_ci`;
 * parallel test sets averaged over languages: :func:`cluster_bootstrap_ci`;
+* the same question without Monte-Carlo error (gates over many cells): :func:`sign_flip_test`;
 * many tests: :func:`holm` (primary family), :func:`benjamini_hochberg` (exploratory cells).
 
 Invalid input raises :class:`StatsInputError`, a ``ValueError`` with a one-line message.
@@ -21,6 +22,7 @@ from robustx.stats.bootstrap import (
 from robustx.stats.mcnemar import discordant_counts, mcnemar_exact, mcnemar_midp, min_detectable_drop
 from robustx.stats.multiple import benjamini_hochberg, holm
 from robustx.stats.permutation import paired_permutation_test
+from robustx.stats.signflip import sign_flip_test
 
 __all__ = [
     "Interval",
@@ -36,5 +38,6 @@ __all__ = [
     "min_detectable_drop",
     "paired_bootstrap_ci",
     "paired_permutation_test",
+    "sign_flip_test",
     "stratified_bootstrap_ci",
 ]
