@@ -150,9 +150,11 @@ def _register_commands() -> None:
     """Commands living in robustx.commands.* (their heavy imports stay inside the functions)."""
     from robustx.commands.models import models
     from robustx.commands.perturb import perturb
+    from robustx.commands.report import report
 
     app.command()(perturb)
     app.command()(models)
+    app.command()(report)
 
 
 _register_commands()

@@ -7,7 +7,7 @@ heatmaps (so models compare at a glance), Okabe-Ito colours per model, shapes pe
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 
@@ -45,7 +45,8 @@ def heatmap(row: ModelRow, vmax: float, alpha: float) -> str:
     langs = language_order(lang for c in columns for lang in row.cells[c].languages)
     cell_w = max(78, min(150, 7 * max((len(c.label) for c in columns), default=8)))
     cell_h, left, top = 26, 150, 48
-    width = left + cell_w * max(1, len(columns)) + 20
+    # wide enough for the colour legend and its two lines of explanation beside it
+    width = max(left + cell_w * max(1, len(columns)) + 20, left + 22 * 11 + 12 + 440)
     height = top + cell_h * len(langs) + 78
     svg = Svg(width, height, f"Drop per language and attack for {row.name}")
     for j, col in enumerate(columns):
@@ -203,6 +204,18 @@ def scatter_points(board: Leaderboard) -> dict[str, list[Point]]:
 
 def script_bars(board: Leaderboard, label: str) -> str:
     """Mean drop per script (over the languages written in it, all tasks) for each model, one attack."""
+    return group_bars(board, label, script_label, f"Drop by script \u2014 {label}")
+
+
+def family_bars(board: Leaderboard, label: str) -> str:
+    """Mean drop per language family (Indo-European split by branch) for each model, one attack."""
+    from robustx.report.languages import family_of
+
+    return group_bars(board, label, family_of, f"Drop by language family \u2014 {label}")
+
+
+def group_bars(board: Leaderboard, label: str, group_of: Callable[[str], str], title: str) -> str:
+    """Mean drop per group of languages (over its languages and all tasks) per model, one attack."""
     models = [r.name for r in board.rows]
     values: dict[tuple[str, str], list[float]] = defaultdict(list)
     langs_of: dict[str, set[str]] = defaultdict(set)
@@ -211,11 +224,11 @@ def script_bars(board: Leaderboard, label: str) -> str:
             if col.label != label:
                 continue
             for lang, cell in run.languages.items():
-                values[(script_label(lang), row.name)].append(100 * cell.drop)
-                langs_of[script_label(lang)].add(lang)
-    scripts = sorted(langs_of, key=lambda s: (-len(langs_of[s]), s))
+                values[(group_of(lang), row.name)].append(100 * cell.drop)
+                langs_of[group_of(lang)].add(lang)
+    groups = sorted(langs_of, key=lambda s: (-len(langs_of[s]), s))
     means = {key: fmean(v) for key, v in values.items()}
-    return _bars(scripts, models, means, langs_of, f"Drop by script \u2014 {label}")
+    return _bars(groups, models, means, langs_of, title)
 
 
 def _bars(

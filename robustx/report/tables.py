@@ -34,9 +34,22 @@ class Column:
 
 @dataclass(frozen=True)
 class Lineage:
+    """A checkpoint's training history as shown in the leaderboard (lineage.json of ``robustx train``:
+    ``{base, intermediate: [...], target, multitask, seed}``)."""
+
     base: str = NONE
     intermediate: str = NONE
     target: str = NONE
+    multitask: bool = False
+    seed: str = NONE
+
+    @property
+    def intermediate_label(self) -> str:
+        return (
+            f"{self.intermediate} (multi-task)"
+            if self.multitask and self.intermediate != NONE
+            else self.intermediate
+        )
 
 
 @dataclass(frozen=True)
@@ -101,24 +114,41 @@ def attack_labels(specs: Iterable[str]) -> dict[str, str]:
     return labels
 
 
+def _describe(value: Any) -> str:
+    """A lineage entry as text: strings as they are, phases and bases by their task or ref."""
+    if isinstance(value, Mapping):
+        for key in ("task", "ref", "name", "model"):
+            if value.get(key):
+                return str(value[key])
+        return NONE
+    if isinstance(value, list | tuple):
+        return " + ".join(_describe(v) for v in value) or NONE
+    return str(value) if value else NONE
+
+
 def lineage_of(lineage: Mapping[str, Any] | None) -> Lineage:
-    """Base model, intermediate task(s) and target task from a checkpoint's lineage (None -> dashes)."""
+    """Base model, intermediate task(s) and target task from a checkpoint's lineage (None -> dashes).
+
+    Reads robustx train's lineage.json (``base: {ref, hash}``, ``intermediate_tasks: [...]``,
+    ``target: {task, ...}``) as well as the plain form ``{base, intermediate: [...], target}``.
+    """
     if not lineage:
         return Lineage()
 
     def pick(*keys: str) -> str:
         for key in keys:
-            value = lineage.get(key)
-            if isinstance(value, list | tuple):
-                return " + ".join(map(str, value)) or NONE
-            if value:
-                return str(value)
+            text = _describe(lineage.get(key))
+            if text != NONE:
+                return text
         return NONE
 
+    seed = lineage.get("seed")
     return Lineage(
         base=pick("base_model", "base"),
         intermediate=pick("intermediate_tasks", "intermediate", "intermediate_task"),
         target=pick("target_task", "target"),
+        multitask=bool(lineage.get("multitask")),
+        seed=NONE if seed is None else str(seed),
     )
 
 
@@ -219,10 +249,12 @@ def _model_row(
         for label, values in per.items():
             by_attack[label].append(fmean(values))
     first = group[0].info
+    # a checkpoint's runs share its lineage; older runs of it may lack one, so take any that has it
+    lineage = next((r.info.lineage for r in group if r.info.lineage), None)
     return ModelRow(
         name=name,
         model_hash=first.model_hash,
-        lineage=lineage_of(first.lineage),
+        lineage=lineage_of(lineage),
         clean=dict(sorted(clean.items())),
         cells=cells,
         runs=tuple(group),
