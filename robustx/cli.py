@@ -148,6 +148,7 @@ def attacks() -> None:
 
 def _register_commands() -> None:
     """Commands living in robustx.commands.* (their heavy imports stay inside the functions)."""
+    from robustx.commands.check import check
     from robustx.commands.models import models
     from robustx.commands.perturb import perturb
     from robustx.commands.report import report
@@ -155,6 +156,7 @@ def _register_commands() -> None:
     app.command()(perturb)
     app.command()(models)
     app.command()(report)
+    app.command()(check)
 
 
 _register_commands()
