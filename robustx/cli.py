@@ -151,12 +151,16 @@ def _register_commands() -> None:
     from robustx.commands.check import check
     from robustx.commands.models import models
     from robustx.commands.perturb import perturb
+    from robustx.commands.quickstart import quickstart
     from robustx.commands.report import report
+    from robustx.commands.resources import resources_app
 
     app.command()(perturb)
     app.command()(models)
     app.command()(report)
     app.command()(check)
+    app.command()(quickstart)
+    app.add_typer(resources_app)
 
 
 _register_commands()

@@ -11,11 +11,12 @@ from typing import Any
 from robustx.attacks.base import BoundAttack, build_attack
 from robustx.families import Family, get_family
 from robustx.progress import Stages
-from robustx.store import RunStore, atomic_write_json, run_dir
+from robustx.store import RunStore, atomic_write_json, run_dir, safe_name
 from robustx.tasks import DataSource, TaskSpec, get_task, load_examples, resolve_languages
 from robustx.tasks.readers import file_sha256
 from robustx.tasks.rows import LoadedRows
 
+LOW_COVERAGE = 0.5  # below this fraction of words covered, a resource-bound attack is reported as weak
 _BAR = {"perturbing": "perturbing", "clean": "clean pass", "attacked": "attacked pass"}
 
 
@@ -50,14 +51,15 @@ def evaluate(req: EvalRequest, stages: Stages) -> EvalResult:
     """Validate everything cheap first (task, languages, attack, data), then load the model and run."""
     task = get_task(req.task)
     langs = resolve_languages(task, req.langs)
-    attack = build_attack(req.attack)
+    attack = build_attack(req.attack).for_data(_data_dirs(req.source))
     attack.check(langs)
     data = _load_all(task, req, langs, stages)
+    coverage = _coverage(task, attack, data)
     family = get_family(task.family)
     stages.log(f"loading model {req.model}")
     victim = family.load_victim(task, req)
     config = _config(req, task, langs, attack, data, victim.describe())
-    store = RunStore(run_dir(req.out, req.model, task.name, attack.canonical, req.seed))
+    store = RunStore(run_dir(req.out, req.model, safe_name(task.name), attack.canonical, req.seed))
     state = store.prepare(config, req.resume)
     if state == "complete":
         return EvalResult(store.root, state, _read_metrics(store))
@@ -69,8 +71,37 @@ def evaluate(req: EvalRequest, stages: Stages) -> EvalResult:
         "model": req.model,
         **family.metrics(task, table, req.seed),
     }
+    if coverage:
+        metrics["attack_coverage"] = coverage
+        metrics["warnings"] = coverage_warnings(attack.name, coverage)
     store.finalize(shards, metrics)
     return EvalResult(store.root, state, metrics)
+
+
+def _data_dirs(source: DataSource) -> list[str]:
+    return [source.path] if source.kind == "dir" and source.path else []
+
+
+def _coverage(task: TaskSpec, attack: BoundAttack, data: dict[str, LoadedRows]) -> dict[str, Any]:
+    """Per language, the fraction of words each resource of the attack covers (dictionaries)."""
+    out: dict[str, Any] = {}
+    for lang, rows in data.items():
+        texts = [str(ex.fields[f]) for ex in rows.examples for f in task.text_fields]
+        got = attack.coverage(texts, lang)
+        if got is not None:
+            out[lang] = got
+    return out
+
+
+def coverage_warnings(attack: str, coverage: dict[str, dict[str, float]]) -> list[str]:
+    """One line per language whose resources cover under half of its words (never a silent no-op)."""
+    lines = []
+    for lang, per in coverage.items():
+        low = {k: v for k, v in per.items() if v < LOW_COVERAGE}
+        if low:
+            cells = ", ".join(f"{lang}-{k} {100 * v:.0f}%" for k, v in low.items())
+            lines.append(f"{attack}: poor dictionary coverage of {lang} words ({cells} have a translation)")
+    return lines
 
 
 def _load_all(task: TaskSpec, req: EvalRequest, langs: list[str], stages: Stages) -> dict[str, LoadedRows]:
@@ -98,8 +129,10 @@ def _run_shards(
     bars = {name: stages.stage(name, total) for name in ("perturbing", "clean pass", "attacked pass")}
     shards = []
     for lang, rows in data.items():
-        for start in range(0, len(rows.examples), req.shard_size):
-            chunk = rows.examples[start : start + req.shard_size]
+        # Families that score a language as a whole (retrieval: margins, 1:1 mining) get one shard.
+        size = max(len(rows.examples), 1) if task.options.get("whole_language") else req.shard_size
+        for start in range(0, len(rows.examples), size):
+            chunk = rows.examples[start : start + size]
             shards.append((lang, start))
             if store.has_shard(lang, start):
                 for bar in bars.values():
@@ -138,6 +171,7 @@ def _config(
         "limit": req.limit,
         "attack": attack.canonical,
         "attack_params": {k: list(v) if isinstance(v, tuple) else v for k, v in attack.params.items()},
+        "attack_resources": attack.resources(langs),
         "seed": req.seed,
         "data": {"source": req.source.describe(), "files": files, "hub": sources},
         "max_length": req.max_length,

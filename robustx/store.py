@@ -27,6 +27,7 @@ IDENTITY_KEYS = (
     "languages",
     "limit",
     "attack",
+    "attack_resources",
     "seed",
     "data",
     "max_length",

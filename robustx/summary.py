@@ -19,8 +19,13 @@ def _pct(x: float) -> str:
 def print_metrics(metrics: dict[str, Any], run_dir: Path, state: str) -> None:
     from rich.table import Table
 
-    table = Table(title=f"{metrics['task']} under {metrics['attack']} (accuracy, %)")
-    for col in ("lang", "n", "clean", "attacked", "drop", "95% CI of drop", "McNemar p", "changed"):
+    # Tagging/BUCC report corpus F1 (no McNemar: not a per-item outcome); QA reports F1 with EM beside it.
+    em = "em_clean" in metrics["overall"]
+    title = f"{metrics['task']} under {metrics['attack']} ({metrics.get('metric', 'accuracy')}, %)"
+    table = Table(title=title)
+    extra = ("EM clean", "EM attacked") if em else ()
+    mcnemar = "McNemar p (EM)" if em else "McNemar p"
+    for col in ("lang", "n", "clean", "attacked", "drop", "95% CI of drop", *extra, mcnemar, "changed"):
         table.add_column(col, justify="right" if col != "lang" else "left")
     rows = list(metrics["languages"].items()) + [("overall", metrics["overall"])]
     for lang, m in rows:
@@ -31,11 +36,14 @@ def print_metrics(metrics: dict[str, Any], run_dir: Path, state: str) -> None:
             _pct(m["attacked"]),
             _pct(m["drop"]),
             f"[{_pct(m['ci_low'])}, {_pct(m['ci_high'])}]",
-            f"{m['mcnemar_p']:.2g}",
+            *((_pct(m["em_clean"]), _pct(m["em_attacked"])) if em else ()),
+            f"{m['mcnemar_p']:.2g}" if "mcnemar_p" in m else "-",
             _pct(m["changed_fraction"]),
         )
     console = _console()
     console.print(table)
+    for line in metrics.get("warnings", []):
+        console.print(f"[yellow]warning[/yellow]: {line}")
     note = "already complete; nothing recomputed" if state == "complete" else "records and metrics written"
     console.print(f"{note}: {run_dir}")
 
@@ -58,7 +66,7 @@ def print_tasks() -> None:
             name,
             t.family,
             f"{len(t.languages)}: {' '.join(t.languages)}",
-            " ".join(t.labels),
+            " ".join(t.labels) or "-",
             "\n".join(sources),
         )
     _console().print(table)

@@ -6,6 +6,7 @@ input; the changed spans are consistent with the reported counts.
 
 from __future__ import annotations
 
+import functools
 import random
 
 import pytest
@@ -13,9 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from robustx.attacks import build_attack, list_attacks
+from robustx.attacks.base import BoundAttack
 from robustx.attacks.resources import ResourceMissingError
 from robustx.errors import DataError
 from robustx.types import Perturbed
+from tests.conftest import shared_data_root
 
 LANGS = ("en", "de", "hi", "th", "zh", "ar", "ru", "ja", "ko", "ta", "he", "my")
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80) | st.lists(
@@ -27,17 +30,28 @@ TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80
 
 
 def perturbation_specs() -> list[str]:
+    """Every model-free attack at a high rate; resource-bound ones pointed at the shared resources."""
+    data = shared_data_root()
     specs = []
     for info in list_attacks():
         if info.kind == "perturbation":
-            has_rate = any(p.name == "rate" for p in info.params)
-            specs.append(info.name + (":rate=0.6" if has_rate else ""))
+            names = {p.name for p in info.params}
+            params = ["rate=0.6"] if "rate" in names else []
+            if "dicts" in names and data is not None:
+                params.append(f"dicts={data / 'muse'}")
+            specs.append(info.name + (":" + ",".join(params) if params else ""))
     return specs
+
+
+@functools.cache
+def built(spec: str) -> BoundAttack:
+    """One bound attack per spec (dictionaries compose once, not once per generated example)."""
+    return build_attack(spec)
 
 
 def _usable(spec: str, lang: str) -> bool:
     try:
-        build_attack(spec).check([lang])
+        built(spec).check([lang])
     except (ResourceMissingError, DataError):
         return False
     return True
@@ -69,9 +83,9 @@ def assert_untouched_outside_spans(original: str, out: Perturbed) -> None:
 def test_contract_on_arbitrary_unicode(spec: str, text: str, lang: str, seed: int) -> None:
     if not _usable(spec, lang):
         return
-    attack = build_attack(spec)
+    attack = built(spec)
     a = attack.perturb(text, lang, random.Random(seed))
-    b = build_attack(spec).perturb(text, lang, random.Random(seed))
+    b = attack.perturb(text, lang, random.Random(seed))
     assert a == b
     assert_untouched_outside_spans(text, a)
     assert len(a.changed) == a.units_changed <= a.units
@@ -85,3 +99,14 @@ def test_every_perturbation_is_listed_with_described_parameters() -> None:
         assert info.description, info.name
         for param in info.params:
             assert param.type_name
+
+
+@pytest.mark.parametrize("spec", perturbation_specs())
+def test_fresh_builds_give_identical_output(spec: str) -> None:
+    """Determinism across processes: a newly built attack reproduces the output for the same seed."""
+    text = "The quick brown fox, ही हिन्दी, ภาษาไทย 中文句子 и кот."
+    for lang in ("en", "hi", "ru"):
+        if _usable(spec, lang):
+            assert build_attack(spec).perturb(text, lang, random.Random(7)) == built(spec).perturb(
+                text, lang, random.Random(7)
+            )

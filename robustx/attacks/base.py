@@ -69,6 +69,23 @@ class BoundAttack:
             for lang in langs:
                 check(lang)
 
+    def for_data(self, data_dirs: list[str]) -> BoundAttack:
+        """The attack also finding its resources under the run's data dirs (e.g. ``muse/`` dictionaries)."""
+        rebind = getattr(self.perturb, "with_data_dirs", None)
+        if rebind is None or not data_dirs:
+            return self
+        return BoundAttack(self.name, self.params, self.canonical, rebind(data_dirs))
+
+    def resources(self, langs: list[str]) -> dict[str, Any] | None:
+        """Files (with sha256) the attack reads for ``langs``, for the run's config; None if it reads none."""
+        manifest = getattr(self.perturb, "manifest", None)
+        return dict(manifest(langs)) if manifest is not None else None
+
+    def coverage(self, texts: list[str], lang: str) -> dict[str, float] | None:
+        """For resource-bound attacks: the fraction of words their resources cover, per resource."""
+        measure = getattr(self.perturb, "coverage", None)
+        return dict(measure(texts, lang)) if measure is not None else None
+
     def rng(self, seed: int, example_id: str, lang: str, field: str) -> random.Random:
         """One RNG per example and field: output never depends on batch, order or workers."""
         return random.Random(f"{seed}:{self.canonical}:{example_id}:{lang}:{field}")
@@ -90,4 +107,4 @@ def list_attacks() -> list[AttackInfo]:
 
 def _load_builtin_attacks() -> None:
     """Import the modules whose decorators fill the registry (cheap; no I/O at import)."""
-    from robustx.attacks import charnoise, identity  # noqa: F401
+    from robustx.attacks import charnoise, codeswitch, identity  # noqa: F401

@@ -18,12 +18,13 @@ language, not when the attack is built; a missing pair raises DictionaryMissingE
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from robustx.attacks.base import Perturbation, register_attack
-from robustx.attacks.dictionaries import Dictionaries, Lexicon, default_dictionaries
+from robustx.attacks.dictionaries import Dictionaries, Lexicon, coverage, default_dictionaries
 from robustx.attacks.words import rebuild, sample_count
 from robustx.errors import SpecError
 from robustx.text.scripts import canonical_lang, char_script
@@ -80,6 +81,7 @@ class CodeSwitch:
     langs: tuple[str, ...] = ()
     min_len: int = 2
     keep_digits: bool = True
+    dicts: str = ""
 
     def __call__(self, text: str, lang: str, rng: random.Random) -> Perturbed:
         src = canonical_lang(lang)
@@ -104,6 +106,26 @@ class CodeSwitch:
         if char_script(tok.text[0]) in _UNSPACED_SCRIPTS:
             return True
         return len(graphemes(tok.text)) >= self.min_len
+
+    def check(self, lang: str) -> None:
+        """Load the dictionaries ``lang`` needs now: a missing pair fails before any model work."""
+        src = canonical_lang(lang)
+        for tgt in embedded_languages(src, self.langs):
+            self.dictionaries.get(src, tgt)
+
+    def with_data_dirs(self, data_dirs: Sequence[str | Path]) -> CodeSwitch:
+        """The same attack also searching ``muse/`` under ``data_dirs`` (the run's --data-dir)."""
+        return replace(self, dictionaries=default_dictionaries(self.dicts, data_dirs))
+
+    def coverage(self, texts: Iterable[str], lang: str) -> dict[str, float]:
+        """Per embedded language: the fraction of eligible words in ``texts`` that it translates."""
+        src = canonical_lang(lang)
+        words = [
+            tok.text for text in texts for tok in tokenize(text, src) if tok.is_word and self._eligible(tok)
+        ]
+        return {
+            tgt: coverage(words, src, tgt, self.dictionaries) for tgt in embedded_languages(src, self.langs)
+        }
 
     def pairs(self, langs: Iterable[str]) -> list[tuple[str, str]]:
         """The (source, embedded) dictionary pairs examples in ``langs`` need."""
@@ -139,7 +161,7 @@ def codeswitch(
     if min_len < 1:
         raise SpecError(f"codeswitch: min_len={min_len} must be >= 1")
     codes = tuple(dict.fromkeys(_embedded_code(x) for x in langs))
-    return CodeSwitch(default_dictionaries(dicts), rate, sentence_rate, codes, min_len, keep_digits)
+    return CodeSwitch(default_dictionaries(dicts), rate, sentence_rate, codes, min_len, keep_digits, dicts)
 
 
 def _embedded_code(lang: str) -> str:

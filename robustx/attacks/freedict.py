@@ -48,6 +48,7 @@ FREEDICT_LANGS: dict[str, str] = {
 }  # fmt: skip
 
 _BRACKETED = re.compile(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|/[^/\n]*/")
+_PLACEHOLDER = re.compile(r"(?<!\w)(?:etw|jdm|jdn|jds|jd|sth|sb|qn|qc|alg|algn)\.", re.I)
 _NUMBERING = re.compile(r"^\s*\d+\.\s*")
 _EDITION = re.compile(r"^\s*Edition:\s*(\S+)", re.M)
 _SHORT_VERSION = re.compile(r"\bver\.\s*(\S+)")
@@ -131,10 +132,15 @@ def entry_translations(entry: str) -> tuple[str, list[str]]:
         if not line.strip() or line[0].isspace():  # examples, notes, synonyms, see-also are indented
             continue
         for part in re.split(r"[,;]", _BRACKETED.sub(" ", _NUMBERING.sub("", line))):
-            word = _clean(part)
-            if word and word not in out and not any(ch in word for ch in '"{}?'):
+            word = _clean(part).strip("-")  # Swahili/Bantu stems are written '-kubwa'
+            if word and word not in out and _usable(word):
                 out.append(word)
     return headword, out
+
+
+def _usable(word: str) -> bool:
+    """Not a fragment: no quotes/braces, no placeholder such as 'etw.' or 'sb.' standing for an argument."""
+    return not any(ch in word for ch in '"{}?') and not _PLACEHOLDER.search(word)
 
 
 def _clean(text: str) -> str:
