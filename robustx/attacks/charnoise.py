@@ -59,7 +59,8 @@ class CharNoise:
         units = graphemes(word)
         for _ in range(self.edits):
             order = list(self.ops)
-            rng.shuffle(order)
+            if len(order) > 1:  # shuffling one op draws nothing: skip the call
+                rng.shuffle(order)
             for name in order:
                 new = OPS[name](units, rng, ctx)
                 if new is not None:

@@ -19,12 +19,37 @@ Units = list[str]
 
 @dataclass(frozen=True)
 class OpContext:
-    """Per-language resources an op may use (empty when the attack does not need them)."""
+    """Per-language resources an op may use (empty when the attack does not need them).
+
+    ``substitutes`` and ``insertable`` are derived from ``neighbours`` once, here, rather than filtered by
+    Unicode category for every code point of every edited word: neighbours of the same kind as their key
+    (what a substitution may type) and neighbours that are letters (what a fat finger may insert). Order
+    is kept and keys without a candidate are dropped, so the ops draw exactly as with on-the-fly filtering.
+    """
 
     neighbours: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     homoglyphs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     optional_marks: frozenset[str] = frozenset()
     invisibles: tuple[str, ...] = ()
+    substitutes: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    insertable: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        same_kind = _filtered(self.neighbours, lambda key, near: _kind(near) == _kind(key))
+        letters = _filtered(self.neighbours, lambda key, near: _kind(near) == "L")
+        object.__setattr__(self, "substitutes", same_kind)
+        object.__setattr__(self, "insertable", letters)
+
+
+def _filtered(
+    table: Mapping[str, tuple[str, ...]], keep: Callable[[str, str], bool]
+) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for key, options in table.items():
+        kept = tuple(near for near in options if keep(key, near))
+        if kept:
+            out[key] = kept
+    return out
 
 
 Op = Callable[[Units, random.Random, OpContext], Units | None]
@@ -59,7 +84,8 @@ def op_insert(units: Units, rng: random.Random, ctx: OpContext) -> Units | None:
     i = rng.randrange(len(units) + 1)
     if ctx.neighbours:
         near = units[i - 1] if i > 0 else units[0]
-        options = [n for ch in near for n in ctx.neighbours.get(ch, ()) if _kind(n) == "L"]
+        insertable = ctx.insertable
+        options = [n for ch in near for n in insertable.get(ch, ())]
         if not options:
             return None
         return [*units[:i], rng.choice(options), *units[i:]]
@@ -69,7 +95,7 @@ def op_insert(units: Units, rng: random.Random, ctx: OpContext) -> Units | None:
 def op_substitute(units: Units, rng: random.Random, ctx: OpContext) -> Units | None:
     """A neighbouring key replaces one code point (same kind); without a layout, another cluster."""
     if ctx.neighbours:
-        return _substitute_code_point(units, rng, ctx.neighbours, same_kind=True)
+        return _substitute_code_point(units, rng, ctx.substitutes)
     i = rng.randrange(len(units))
     others = sorted(set(units) - {units[i]})
     if not others:
@@ -109,16 +135,13 @@ def strip_marks(unit: str, optional: frozenset[str]) -> str:
 
 
 def _substitute_code_point(
-    units: Units, rng: random.Random, table: Mapping[str, tuple[str, ...]], same_kind: bool
+    units: Units, rng: random.Random, table: Mapping[str, tuple[str, ...]]
 ) -> Units | None:
-    spots = []
-    for i, unit in enumerate(units):
-        for j, ch in enumerate(unit):
-            options = table.get(ch, ())
-            if same_kind:
-                options = tuple(o for o in options if _kind(o) == _kind(ch))
-            if options:
-                spots.append((i, j, options))
+    """Replace one code point that has candidates in ``table`` (drawn uniformly over such code points)."""
+    get = table.get
+    spots = [
+        (i, j, options) for i, unit in enumerate(units) for j, ch in enumerate(unit) if (options := get(ch))
+    ]
     if not spots:
         return None
     i, j, options = rng.choice(spots)
