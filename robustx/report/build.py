@@ -67,7 +67,18 @@ def build_report(
     atomic_write_bytes(md_path, render_markdown(board, generator).encode())
     atomic_write_bytes(html_path, render_html(board, samples, generator).encode())
     atomic_write_json(json_path, board_json(board))
+    _publishable(md_path, html_path, json_path)
     return ReportResult(out, (md_path, html_path, json_path), board)
+
+
+def _publishable(*paths: Path) -> None:
+    """Atomic writes create private (0600) temp files; a report is meant to be shared: honour the umask."""
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in paths:
+        path.chmod(0o666 & ~umask)
 
 
 def _samples(runs: Sequence[RunResult], per_model: int) -> list[Sample]:

@@ -108,14 +108,14 @@ def _colour_legend(svg: Svg, x: float, y: float, vmax: float, alpha: float) -> N
     for value, pos in ((vmax, 0.0), (0.0, 0.5), (-vmax, 1.0)):
         svg.text(x + pos * steps * w, y + 26, fmt_num(value), size=11, anchor="middle")
     svg.text(
-        x + steps * w + 12,
+        x + steps * w + 28,
         y + 10,
         "drop, accuracy points (red: attack hurts; blue: attacked scores higher)",
         size=11,
         fill="#444",
     )
     svg.text(
-        x + steps * w + 12,
+        x + steps * w + 28,
         y + 26,
         f"{DAGGER} BH q < {alpha:g} for that language; hover a cell for details",
         size=11,
