@@ -154,9 +154,12 @@ def _register_commands() -> None:
     from robustx.commands.quickstart import quickstart
     from robustx.commands.report import report
     from robustx.commands.resources import resources_app
+    from robustx.commands.train import train, train_grid
 
     app.command()(perturb)
     app.command()(models)
+    app.command()(train)
+    app.command("train-grid")(train_grid)
     app.command()(report)
     app.command()(check)
     app.command()(quickstart)
