@@ -43,9 +43,12 @@ def junit_cases(path: Path) -> dict[str, bool]:
 def test_identical_checkpoints_pass(tmp_path: Path) -> None:
     base = write_run(tmp_path / "a", BASE, model="ckpt")
     same = write_run(tmp_path / "b", BASE, model="ckpt-copy")
-    code, output = gate(base, same, "--junit", str(tmp_path / "j.xml"))
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    code, output = gate(base, same, "--junit", str(tmp_path / "j.xml"), "--markdown", str(summary))
     assert code == 0, output
     assert "PASS" in output.splitlines()[-1]
+    assert summary.read_text() == "earlier step\n" + output  # appended, as CI step summaries need
     cases = junit_cases(tmp_path / "j.xml")
     assert len(cases) == 1 + len(LANGS) and not any(cases.values())
 

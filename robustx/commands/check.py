@@ -23,9 +23,8 @@ def check(
 ) -> None:
     """Fail the build when the candidate is significantly less robust than the baseline.
 
-    Runs are paired by task, attack and seed and joined on example_id + lang; different examples,
-    inputs, attack or seed are refused. Per cell (each language, and overall) a one-sided paired
-    sign-flip test of the per-item drop difference, a paired-bootstrap 95% CI, Holm over all cells.
+    Runs are paired by task, attack and seed and joined on example_id + lang; runs with other examples, inputs, attack or seed are refused. Per cell (each language, and overall): a one-sided paired sign-flip test of the per-item drop difference, a paired-bootstrap 95% CI, Holm over all cells.
+
     Exit codes: 0 pass, 1 regression found, 2 usage or input error.
     """
     from robustx.cli import user_errors

@@ -20,9 +20,7 @@ def report(
 ) -> None:
     """Build the leaderboard: attacked scores, drops with 95% CIs, Holm/BH-adjusted marks, figures.
 
-    Every number is recomputed from records.parquet. Incomplete runs (no metrics.json yet) are
-    skipped and listed, never reported as complete. Writes leaderboard.md, leaderboard.html (no
-    network needed to view it) and leaderboard.json into --out.
+    Every number is recomputed from records.parquet. Incomplete runs (no metrics.json yet) are skipped and listed, never reported as complete. Writes leaderboard.md, leaderboard.html (no network needed to view it) and leaderboard.json into --out.
     """
     from robustx.cli import user_errors
 
