@@ -35,11 +35,13 @@ def significant(cell: Cell, alpha: float) -> bool:
 def legend(board: Leaderboard) -> list[str]:
     """Plain-text sentences explaining cells, marks, tests and aggregates."""
     a = f"{board.alpha:g}"
+    parallel = sorted({r.info.task for r in board.runs if r.info.parallel})
+    here = f": {', '.join(parallel)} here" if parallel else "; none here"
     return [
         "Scores are accuracy in % (language-averaged per task, as XTREME). Drop = clean \u2212 attacked, in "
         "accuracy points; positive means the attack hurts.",
         "95% CIs of drops: paired bootstrap (10,000 resamples). Overall cells of parallel tasks (the same "
-        "examples in every language: XNLI, PAWS-X) resample example ids with all their language versions "
+        f"examples in every language{here}) resample example ids with all their language versions "
         "(cluster bootstrap); other overall cells resample within each language.",
         f"{STAR} Holm-adjusted p < {a} in the primary family: the {board.holm_m} overall model \u00d7 task \u00d7 "
         "attack cells. Test: exact McNemar on discordant pairs; for parallel tasks a sign-flip test on "
