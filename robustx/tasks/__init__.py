@@ -10,16 +10,26 @@ from typing import Any, Literal
 from robustx.errors import DataError, SpecError
 from robustx.registry import Registry, did_you_mean
 from robustx.tasks.classification import PAWSX, XNLI
+from robustx.tasks.qa import MLQA, TYDIQA, XQUAD
+from robustx.tasks.retrieval import BUCC, TATOEBA
 from robustx.tasks.rows import LoadedRows
 from robustx.tasks.spec import SPLITS, HubConfig, TaskSpec
+from robustx.tasks.tagging import PANX, UDPOS
 
 TASKS: Registry[TaskSpec] = Registry("task")
-for _task in (XNLI, PAWSX):
+for _task in (XNLI, PAWSX, UDPOS, PANX, XQUAD, MLQA, TYDIQA, TATOEBA, BUCC):
     TASKS.add(_task.name, _task)
 
 
 def get_task(name: str) -> TaskSpec:
-    return TASKS.get(name.lower().replace("-", ""))
+    """A registered task; ``name:key=value,...`` sets its tunable options (robustx.tasks.variants)."""
+    base, colon, _ = name.partition(":")
+    task = TASKS.get(base.strip().lower().replace("-", ""))
+    if not colon:
+        return task
+    from robustx.tasks.variants import task_variant
+
+    return task_variant(task, name)
 
 
 @dataclass(frozen=True)
