@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -110,3 +111,36 @@ def test_fresh_builds_give_identical_output(spec: str) -> None:
             assert build_attack(spec).perturb(text, lang, random.Random(7)) == built(spec).perturb(
                 text, lang, random.Random(7)
             )
+
+
+def rate_specs() -> list[str]:
+    """Every perturbation whose ``rate`` is a fraction of eligible words (codeswitch's is a fraction of the
+    *translatable* ones: tests/test_codeswitch.py checks it)."""
+    return [
+        f"{info.name}:rate=0.3"
+        for info in list_attacks()
+        if info.kind == "perturbation"
+        and info.name != "codeswitch"
+        and any(p.name == "rate" for p in info.params)
+    ]
+
+
+@pytest.mark.parametrize("spec", rate_specs())
+@pytest.mark.parametrize("lang", ["en", "ru", "ar", "hi", "th"])
+def test_rate_is_respected_on_real_sentences(spec: str, lang: str, xtreme_dir: Path) -> None:
+    from robustx.tasks.readers import resolve_gz
+    from tests.conftest import read_tsv_column
+
+    if not _usable(spec, lang):
+        pytest.skip(f"{spec} has no resource for {lang}")
+    attack = built(spec)
+    sentences = read_tsv_column(resolve_gz(xtreme_dir / "xnli" / f"test-{lang}.tsv"), 0, 300)
+    units = changed = 0
+    for i, sentence in enumerate(sentences):
+        out = attack.perturb(sentence, lang, attack.rng(0, str(i), lang, "premise"))
+        units += out.units
+        changed += out.units_changed
+    if units == 0:
+        pytest.skip(f"{spec} finds no eligible words in {lang}")
+    # stochastic rounding per sentence makes the count unbiased: within 4 binomial sd of 0.3 * units
+    assert abs(changed - 0.3 * units) <= 4 * (units * 0.3 * 0.7) ** 0.5 + 1, (changed, units)

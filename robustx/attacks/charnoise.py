@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from robustx.attacks.base import Perturbation, register_attack
-from robustx.attacks.charops import OPS, OpContext
+from robustx.attacks.charops import APPLICABLE, OPS, OpContext
 from robustx.attacks.filters import optional_marks, word_filter
 from robustx.attacks.resources import ResourceMissingError, homoglyphs, keyboard_neighbours
-from robustx.attacks.words import perturb_selected
+from robustx.attacks.words import EligibleAt, perturb_selected
 from robustx.errors import SpecError
 from robustx.registry import did_you_mean
 from robustx.text.segment import Token, graphemes
@@ -80,7 +80,7 @@ class CharNoise:
             eligible = word_filter(
                 lang, self.min_len, self.keep_digits, self.keep_entities, self.skip_stopwords
             )
-            self._cache[lang] = (ctx, eligible)
+            self._cache[lang] = (ctx, _applicable(eligible, self.ops, ctx))
         return self._cache[lang]
 
     def _neighbours(self, lang: str) -> dict[str, tuple[str, ...]]:
@@ -92,6 +92,19 @@ class CharNoise:
             if self.layout == "required":
                 raise
             return {}
+
+
+def _applicable(eligible: EligibleAt, ops: tuple[str, ...], ctx: OpContext) -> EligibleAt:
+    """When every op acts on some words only (diacritics, homoglyphs), keep just the words one can change."""
+    checks = [APPLICABLE.get(name) for name in ops]
+    if not all(checks):
+        return eligible
+    usable = [c for c in checks if c is not None]
+
+    def both(tokens: Sequence[Token], index: int) -> bool:
+        return eligible(tokens, index) and any(c(tokens[index].text, ctx) for c in usable)
+
+    return both
 
 
 def _validate(cfg: CharNoise) -> None:

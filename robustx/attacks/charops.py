@@ -149,6 +149,27 @@ def _substitute_code_point(
     return [*units[:i], unit[:j] + rng.choice(options) + unit[j + 1 :], *units[i + 1 :]]
 
 
+def can_homoglyph(word: str, ctx: OpContext) -> bool:
+    """Some single-code-point cluster of ``word`` has a confusable of its own kind (what op_homoglyph needs)."""
+    from robustx.text.segment import graphemes
+
+    get = ctx.homoglyphs.get
+    return any(len(u) == 1 and any(_kind(o) == _kind(u) for o in get(u, ())) for u in graphemes(word))
+
+
+def can_diacritic(word: str, ctx: OpContext) -> bool:
+    decomposed = unicodedata.normalize("NFD", word)
+    return any(ch in ctx.optional_marks for ch in decomposed)
+
+
+# Ops that can act on only some words: a word where none of the attack's ops can act is not eligible,
+# so `rate` is the fraction of words the attack *could* change (an accent-free English word is not
+# a candidate for diacritic removal), and `units` shows how many such words a text has.
+APPLICABLE: dict[str, Callable[[str, OpContext], bool]] = {
+    "homoglyph": can_homoglyph,
+    "diacritic": can_diacritic,
+}
+
 OPS: dict[str, Op] = {
     "swap": op_swap,
     "delete": op_delete,
