@@ -164,3 +164,8 @@ def test_incomplete_or_missing_runs_are_refused(tmp_path: Path) -> None:
         *gate(tmp_path / "a", extra), "the baseline has no run of xnli / keyboard:rate=0.2 / seed 0"
     )
     one_line_error(*gate(base, base, "--alpha", "1.5"), "--alpha")
+
+
+def test_tasks_whose_metric_is_not_accuracy_are_refused(tmp_path: Path) -> None:
+    base = write_run(tmp_path / "a", BASE, task="panx")
+    one_line_error(*gate(base, write_run(tmp_path / "b", BASE, task="panx")), "tagging family")

@@ -56,6 +56,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_run(root, worse, model="plain")
     write_run(root, outcomes(LANGS, 240, 0.72, 0.0, seed=1, recover=0.0), model="plain", attack="none")
     write_run(root, base, model="unfinished", metrics=False)
+    write_run(root, base, model="tagger", task="udpos")  # F1 task: its metric is not accuracy
     for run in root.rglob("metrics.json"):
         corrupt_metrics(run.parent)
     return root
@@ -172,14 +173,15 @@ def test_incomplete_and_disagreeing_runs_are_flagged_never_reported(built: tuple
     out, output = built
     board = json.loads((out / "leaderboard.json").read_text())
     assert "unfinished" not in {r["model"] for r in board["rows"]}
-    assert [Path(s["path"]).parts[-4] for s in board["skipped"]] == ["unfinished"]
-    assert "incomplete" in board["skipped"][0]["reason"]
+    reasons = {Path(s["path"]).parts[-4]: s["reason"] for s in board["skipped"]}
+    assert set(reasons) == {"unfinished", "tagger"} and "tagger" not in {r["model"] for r in board["rows"]}
+    assert "incomplete" in reasons["unfinished"] and "tagging family" in reasons["tagger"]
     assert "skipped" in output and "unfinished" in output
     for name in ("leaderboard.md", "leaderboard.html"):
         assert "unfinished" in (out / name).read_text()  # listed in the skipped section
     md = (out / "leaderboard.md").read_text()
     assert md.index("unfinished") > md.index("## Skipped runs")
-    assert sum("metrics.json disagrees with records" in w for w in board["warnings"]) == 5
+    assert sum("metrics.json disagrees with records" in w for w in board["warnings"]) == 5  # tagger not read
 
 
 def test_no_complete_run_is_a_one_line_error(tmp_path: Path) -> None:

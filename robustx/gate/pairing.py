@@ -142,8 +142,12 @@ def _differ(b: np.ndarray, c: np.ndarray, ids: np.ndarray, langs: np.ndarray) ->
 def join(key: RunKey, baseline: Path, candidate: Path) -> PairedRun:
     """Align the two runs' records on (lang, example_id) and check they saw the same inputs."""
     from robustx.errors import RobustxError
+    from robustx.report.collect import unsupported_family
     from robustx.tasks import get_task
 
+    unsupported = unsupported_family(key[0])
+    if unsupported:
+        raise DataError(unsupported)
     b, c = _read(baseline), _read(candidate)
     what = key_label(key)
     if b["key"].shape != c["key"].shape or np.any(b["key"] != c["key"]):
