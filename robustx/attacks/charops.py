@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import regex
+
 Units = list[str]
 
 
@@ -59,8 +61,19 @@ def _is_mark(ch: str) -> bool:
     return unicodedata.category(ch)[0] == "M"
 
 
+# Code points that attach to the cluster before them although their category is not a mark: Thai SARA AM
+# (U+0E33, Lo), Lao AM, ZWNJ (Cf), halfwidth kana voicing marks (Lm). UAX #29 Extend / SpacingMark.
+_EXTENDING_RE = regex.compile(r"[\p{GCB=Extend}\p{GCB=SpacingMark}]")
+
+
 def _kind(ch: str) -> str:
-    """Letter, mark, number or other: substitutes keep the kind so words stay words."""
+    """Letter, mark, number or other: substitutes keep the kind so words stay words.
+
+    A code point that extends the cluster before it counts as a mark whatever its category, so an insertion
+    never glues one onto a neighbouring cluster and a letter is never replaced by one (``ก`` -> ``ำ`` would
+    hang SARA AM and the tone marks after it on a leading vowel)."""
+    if _EXTENDING_RE.match(ch) is not None:
+        return "M"
     return unicodedata.category(ch)[0]
 
 
