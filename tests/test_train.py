@@ -280,3 +280,17 @@ def test_hub_loaders_through_load_dataset(tmp_path: Path, base: Path, xtreme_dir
     run(base, out, None, hub_mirror=tmp_path, target="pawsx")
     target = _lineage(out)["target"]
     assert target["tasks"][0]["data"]["kind"] == "hub" and target["tasks"][0]["data"]["config"] == "en"
+
+
+def test_checkpoint_interval_divides_the_scoring_interval() -> None:
+    from robustx.errors import SpecError
+    from robustx.transfer.phase import intervals
+
+    assert intervals(steps=40, per_epoch=278, eval_steps=None, save_steps=None) == (40, 40)
+    assert intervals(steps=24_000, per_epoch=12_000, eval_steps=None, save_steps=None) == (12_000, 500)
+    every, save = intervals(steps=5_000, per_epoch=1_201, eval_steps=None, save_steps=None)
+    assert every % save == 0 and save <= 500 and 1_201 <= every < 1_201 + save
+    assert intervals(steps=100, per_epoch=10, eval_steps=20, save_steps=None) == (20, 20)
+    assert intervals(steps=100, per_epoch=10, eval_steps=20, save_steps=5) == (20, 5)
+    with pytest.raises(SpecError, match="must divide"):
+        intervals(steps=100, per_epoch=10, eval_steps=20, save_steps=6)

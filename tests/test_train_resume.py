@@ -132,3 +132,23 @@ def test_two_process_data_parallel_matches_one_process(tmp_path: Path, xtreme_di
     moved = np.abs(weights(single)["roberta." + key].numpy() - weights(base)[key].numpy()).max()
     assert moved > 100 * 1e-6, (moved, worst)  # training moved weights far beyond the tolerance
     print(f"ddp vs single: largest difference {worst:g}, largest update {moved:g}")
+
+
+def test_grad_accumulation_and_checkpointing_match_the_plain_step(tmp_path: Path, xtreme_dir: Path) -> None:
+    """batch 8 == 2 x 4 accumulated == 8 with activation checkpointing (dropout off: same maths)."""
+    base = tiny_encoder(tmp_path / "nodrop", xtreme_dir, dropout=0.0)
+    options = {
+        "target": "xnli",
+        "max_steps": 3,
+        "batch_size": 8,
+        "train_limit": 64,
+        "lr": 1e-3,
+        "dev_size": 16,
+    }
+    run(base, tmp_path / "plain", xtreme_dir, **options)
+    run(base, tmp_path / "accum", xtreme_dir, grad_accum=2, **options)
+    run(base, tmp_path / "ckpt", xtreme_dir, gradient_checkpointing=True, **options)
+    _assert_same_weights(tmp_path / "plain", tmp_path / "accum", atol=1e-6)
+    _assert_same_weights(tmp_path / "plain", tmp_path / "ckpt", atol=1e-6)
+    hparams = json.loads((tmp_path / "accum" / "lineage.json").read_text())["target"]["hparams"]
+    assert hparams["grad_accum"] == 2 and hparams["per_device_batch"] == 4

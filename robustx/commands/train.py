@@ -54,6 +54,9 @@ def train(
     eval_steps: Annotated[
         int | None, Opt(help="Score the dev set every N steps (default: every epoch)")
     ] = None,
+    save_steps: Annotated[
+        int | None, Opt(help="Checkpoint every N steps for --resume (must divide the dev-scoring interval)")
+    ] = None,
     temperature: Annotated[
         float, Opt(help="Multi-task sampling temperature (1: examples-proportional)")
     ] = 1.0,
@@ -118,6 +121,7 @@ def build_request(options: dict[str, Any]) -> Any:
         gradient_checkpointing=o["gradient_checkpointing"],
         freeze_embeddings=o["freeze_embeddings"],
         eval_steps=o["eval_steps"],
+        save_steps=o["save_steps"],
         temperature=o["temperature"],
         examples_cap=o["examples_cap"],
         keep_checkpoints=o["keep_checkpoints"],
@@ -157,6 +161,7 @@ _DEFAULTS: dict[str, Any] = {
     "dev_size": 500,
     "train_limit": None,
     "eval_steps": None,
+    "save_steps": None,
     "temperature": 1.0,
     "examples_cap": None,
     "device": "auto",
@@ -182,6 +187,7 @@ def _check_positive(o: dict[str, Any]) -> None:
         "dev_size",
         "train_limit",
         "eval_steps",
+        "save_steps",
         "threads",
     ):
         if o[key] is not None and o[key] < 1:

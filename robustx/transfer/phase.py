@@ -56,6 +56,7 @@ class RunOptions:
     gradient_checkpointing: bool = False
     freeze_embeddings: bool | None = None  # None: on for CPU
     eval_steps: int | None = None  # None: once per epoch, at most ~5 times a phase, and at the end
+    save_steps: int | None = None  # resume granularity (None: see `intervals`)
     temperature: float = 1.0
     examples_cap: int | None = None
     logging_steps: int = 25
@@ -117,7 +118,10 @@ def run_phase(phase: Phase, run: RunOptions) -> dict[str, Any]:
     multitask = len(phase.tasks) > 1
     model = multitask_model(encoder, heads) if multitask else heads[phase.tasks[0].task.name]
     plan = _plan(phase, run, tokenizer, pad_id)
-    selector = Selector(phase.work_dir, _scorer(phase, dev, pad_id, multitask), phase.stamp)
+    plan.eval_every, plan.save_every = intervals(
+        plan.steps, plan.steps_per_epoch, run.eval_steps, run.save_steps
+    )
+    selector = Selector(phase.work_dir, _scorer(phase, dev, pad_id, multitask), phase.stamp, plan.eval_every)
     progress = Progress(phase.label, run.quiet)
     trainer = _trainer(model, plan, phase, run, device, make_callback(selector, progress), multitask)
     checkpoint = last_checkpoint(phase.work_dir / "checkpoints")
@@ -174,6 +178,8 @@ class _Plan:
     steps_per_epoch: int
     n_train: int
     sampling: dict[str, Any] | None = None
+    eval_every: int = 1
+    save_every: int = 1
 
 
 def _plan(phase: Phase, run: RunOptions, tokenizer: Any, pad_id: int) -> _Plan:
@@ -264,7 +270,6 @@ def _trainer(
 
     if run.precision == "fp16" and device == "cpu":
         raise SpecError("--fp16 needs a GPU (use --bf16 or fp32 on CPU)")
-    eval_steps = run.eval_steps or max(plan.steps_per_epoch, math.ceil(plan.steps / 5))
     args = TrainingArguments(
         output_dir=str(phase.work_dir / "checkpoints"),
         per_device_train_batch_size=plan.per_device,
@@ -274,7 +279,7 @@ def _trainer(
         lr_scheduler_type="linear",
         max_steps=plan.steps,
         save_strategy="steps",
-        save_steps=min(eval_steps, plan.steps),
+        save_steps=plan.save_every,
         save_total_limit=1,
         logging_steps=max(1, min(run.logging_steps, plan.steps)),
         report_to="none",
@@ -294,6 +299,24 @@ def _trainer(
     )
     trainer.remove_callback(PrinterCallback)
     return trainer
+
+
+def intervals(steps: int, per_epoch: int, eval_steps: int | None, save_steps: int | None) -> tuple[int, int]:
+    """(dev-scoring interval, checkpoint interval); every scoring step is a checkpoint step.
+
+    Default: score once per epoch (at most ~5 times a phase) and checkpoint at most every 500 steps,
+    the scoring interval rounded up to a multiple of the checkpoint interval.
+    """
+    if eval_steps is not None:
+        every = min(eval_steps, steps)
+        save = save_steps or every
+    else:
+        every = min(max(per_epoch, math.ceil(steps / 5)), steps)
+        save = save_steps or math.ceil(every / math.ceil(every / 500))
+        every = math.ceil(every / save) * save
+    if every % save:
+        raise SpecError(f"--save-steps {save} must divide the dev-scoring interval ({every} steps)")
+    return every, save
 
 
 def last_checkpoint(directory: Path) -> Path | None:

@@ -25,8 +25,8 @@ Stamp = Callable[[Path, dict[str, Any]], None]
 
 
 class Selector:
-    def __init__(self, work_dir: Path, scorer: Scorer, stamp: Stamp | None = None) -> None:
-        self.work_dir, self.scorer, self.stamp = work_dir, scorer, stamp
+    def __init__(self, work_dir: Path, scorer: Scorer, stamp: Stamp | None = None, every: int = 1) -> None:
+        self.work_dir, self.scorer, self.stamp, self.every = work_dir, scorer, stamp, every
         self.scores_path = work_dir / "dev_scores.json"
         self.best_path = work_dir / "best.safetensors"
 
@@ -34,6 +34,16 @@ class Selector:
         if not self.scores_path.is_file():
             return []
         return list(json.loads(self.scores_path.read_text(encoding="utf-8")))
+
+    def due(self, step: int, max_steps: int) -> bool:
+        """Dev scoring every ``every`` steps and at the last step; other checkpoints only resume."""
+        return step % self.every == 0 or step >= max_steps
+
+    def mark(self, checkpoint: Path) -> None:
+        """Stamp a checkpoint that is not scored with the latest score so far."""
+        history = self.history()
+        if self.stamp is not None and checkpoint.is_dir():
+            self.stamp(checkpoint, history[-1] if history else {"step": 0})
 
     def best(self) -> dict[str, Any] | None:
         history = self.history()
@@ -123,7 +133,13 @@ def make_callback(selector: Selector, progress: Progress) -> Any:
         def _score_resumed(self, args: Any, state: Any, model: Any) -> None:
             """A kill between a checkpoint and its dev score: score the resumed weights first."""
             done = {r["step"] for r in selector.history()}
-            if state.is_world_process_zero and state.global_step > 0 and state.global_step not in done:
+            step = state.global_step
+            if (
+                state.is_world_process_zero
+                and step > 0
+                and step not in done
+                and selector.due(step, state.max_steps)
+            ):
                 selector.score(
                     model, state.global_step, Path(args.output_dir) / f"checkpoint-{state.global_step}"
                 )
@@ -132,8 +148,12 @@ def make_callback(selector: Selector, progress: Progress) -> Any:
             progress.end()
 
         def on_save(self, args: Any, state: Any, control: Any, model: Any = None, **kw: Any) -> None:
-            if state.is_world_process_zero:
-                checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if not state.is_world_process_zero:
+                return
+            checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if not selector.due(state.global_step, state.max_steps):
+                selector.mark(checkpoint)
+            else:
                 result = selector.score(model, state.global_step, checkpoint)
                 progress.say(
                     f"step {state.global_step}/{state.max_steps}: dev {result['metric']} {result['score']:.2f}"
