@@ -320,3 +320,15 @@ def test_bucc_end_to_end_threshold_frozen_from_clean_dev(
     # most identical copies are mined, even by a random encoder
     assert clean["clean"] == attacked["clean"] >= 0.7
     assert attacked["attacked"] < attacked["clean"] and clean["threshold"] == attacked["threshold"]
+
+
+def test_task_variants_name_their_runs_and_reject_unknown_options() -> None:
+    variant = get_task("tatoeba:scoring=margin,layer=12")
+    assert variant.name == "tatoeba:layer=12,scoring=margin" and variant.options["layer"] == 12
+    assert get_task("bucc:k=4").name == "bucc"  # the default: same task, same run directory
+    with pytest.raises(SpecError, match="did you mean 'layer'"):
+        get_task("tatoeba:layr=3")
+    with pytest.raises(SpecError, match="no options to set"):
+        get_task("xnli:layer=3")
+    with pytest.raises(SpecError, match="expected cosine or margin"):
+        get_task("tatoeba:scoring=dot")

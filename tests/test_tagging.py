@@ -296,3 +296,28 @@ def test_evaluate_end_to_end_records_recompute_metrics(
         else:
             assert any(r["status"] == "perturbed" for r in records)
             assert metrics["overall"]["ci_low"] <= metrics["overall"]["drop"] <= metrics["overall"]["ci_high"]
+
+
+def test_local_jsonl_file_with_list_columns(tmp_path: Path, xtreme_dir: Path) -> None:
+    expected = load_examples(
+        get_task("panx"), DataSource("dir", path=str(xtreme_dir)), "hi", "validation", 10
+    ).examples
+    rows = [{"words": list(e.fields["tokens"]), "ner": list(e.label), "lang": "hi"} for e in expected]
+    rows.insert(2, {"words": ["Berlin"], "ner": ["B-LOC"], "lang": "de"})
+    path = tmp_path / "ner.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    got = load_examples(
+        get_task("panx"),
+        DataSource("file", path=str(path), columns="tokens=words,label=ner"),
+        "hi",
+        "validation",
+    )
+    assert [(e.fields, e.label) for e in got.examples] == [(e.fields, e.label) for e in expected]
+    path.write_text(json.dumps({"words": ["a", "b"], "ner": ["O"]}) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"ner\.jsonl:1: language hi: 2 tokens but 1 tags"):
+        load_examples(
+            get_task("panx"),
+            DataSource("file", path=str(path), columns="tokens=words,label=ner"),
+            "hi",
+            "validation",
+        )
