@@ -80,8 +80,8 @@ def test_every_head_through_both_phases(
     import transformers
 
     files = [f"ccg={conll(tmp_path / 'ccg.tsv')}"] if intermediate == "ccg" else []
-    if intermediate == "squad":  # SQuAD-format file: TyDiQA's English dev set stands in for SQuAD here
-        files = [f"squad={xtreme_dir / 'tydiqa/tydiqa-goldp-v1.1-dev/tydiqa.goldp.en.dev.json'}"]
+    if intermediate == "squad":  # a SQuAD-format file: TyDiQA's English training set stands in here
+        files = [f"squad={xtreme_dir / 'tydiqa/tydiqa-goldp-v1.1-train/tydiqa.goldp.en.train.json.gz'}"]
     out = tmp_path / "out"
     run(base, out, xtreme_dir, intermediate=intermediate, target=target, train_file=files)
     lineage = _lineage(out)
@@ -263,7 +263,7 @@ def test_hub_loaders_through_load_dataset(tmp_path: Path, base: Path, xtreme_dir
             "question": "Where?",
             "answers": {"text": ["France"], "answer_start": [12]},
         }
-        for i, lang in enumerate(["english", "arabic", "english"])
+        for i, lang in enumerate(["english", "arabic"] * 6)
     ]
     _mirror(tmp_path, "google/xtreme", "tydiqa", {"train": tydi, "validation": tydi})
     options = DataOptions(hub_mirror=tmp_path, dev_size=8)
@@ -273,7 +273,10 @@ def test_hub_loaders_through_load_dataset(tmp_path: Path, base: Path, xtreme_dir
     assert hub.source["dataset"] == "allenai/social_i_qa" and hub.source["revision"] is None
     pos = load_task_data(get_target("udpos"), options)
     assert pos.train[0].tags == ("DET", "NOUN", "VERB")
-    assert [i.id for i in load_task_data(get_target("tydiqa"), options).train] == ["english-0", "english-2"]
+    tydiqa = load_task_data(get_target("tydiqa"), DataOptions(hub_mirror=tmp_path, dev_size=4))
+    # English rows only; the dev split is XTREME's evaluation set, so selection holds out train rows
+    assert [i.id for i in tydiqa.dev] == ["english-0", "english-2", "english-4", "english-6"]
+    assert [i.id for i in tydiqa.train] == ["english-8", "english-10"]
     paws = [{"id": i, "sentence1": f"a {i}", "sentence2": f"b {i}", "label": i % 2} for i in range(24)]
     _mirror(tmp_path, "google-research-datasets/paws-x", "en", {"train": paws, "validation": paws[:8]})
     out = tmp_path / "hub-run"

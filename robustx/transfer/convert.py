@@ -191,7 +191,7 @@ def squad(row: Mapping[str, Any]) -> Item | None:
     if len(texts) != len(starts):
         raise ValueError("answers.text and answers.answer_start differ in length")
     context = _text(row, "context")
-    spans = tuple((str(t), int(s)) for t, s in zip(texts, starts, strict=True))
+    spans = tuple((str(t), int(s)) for t, s in zip(texts, starts, strict=True) if str(t))  # '' = no label
     for text, start in spans:
         if context[start : start + len(text)] != text:
             raise ValueError(f"answer {text!r} is not at offset {start} of the context")

@@ -15,7 +15,7 @@ from typing import Any
 
 from robustx.errors import DataError, SpecError
 from robustx.tasks.readers import file_sha256, iter_delimited, iter_jsonl, open_text, resolve_gz
-from robustx.transfer.spec import Item, LocalFile, LocalSpec, PairItem, TagItem, TrainTask
+from robustx.transfer.spec import Item, LocalFile, LocalSpec, PairItem, SpanItem, TagItem, TrainTask
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ def load_task_data(task: TrainTask, options: DataOptions) -> TaskData:
         train, dev, source = _from_dir(task, options)
     else:
         train, dev, source = _from_hub(task, options)
+    if task.head == "qa" and not task.options.get("unanswerable"):
+        train, dev = _answered(train), _answered(dev)
     if options.train_limit is not None:
         train = train[: options.train_limit]
     if not train or not dev:
@@ -67,6 +69,11 @@ def load_task_data(task: TrainTask, options: DataOptions) -> TaskData:
         raise DataError(f"task {task.name}: no {role} examples in {source.get('path') or source}")
     source.update(n_train=len(train), n_dev=len(dev))
     return TaskData(task, train, dev, _labels(task, train), source)
+
+
+def _answered(items: list[Item]) -> list[Item]:
+    """SQuAD v1.1 / TyDiQA-GoldP always have an answer; a row without one is unlabelled, not a "no answer"."""
+    return [i for i in items if not isinstance(i, SpanItem) or i.answers]
 
 
 def _labels(task: TrainTask, train: list[Item]) -> tuple[str, ...]:
@@ -270,18 +277,18 @@ def _from_hub(task: TrainTask, options: DataOptions) -> tuple[list[Item], list[I
     where = str(options.hub_mirror / hub.dataset) if options.hub_mirror else hub.dataset
     revision = None if options.hub_mirror else hub.revision
     fingerprints: dict[str, str | None] = {}
-    train = [
-        it
-        for s in hub.train
-        for it in _hub_items(task, where, s, revision, fingerprints, options.train_limit)
-    ]
+    held = 0 if hub.dev else options.dev_size  # no dev split: hold out the first training rows
+    limit = options.train_limit + held if options.train_limit is not None else None
+    train = [it for s in hub.train for it in _hub_items(task, where, s, revision, fingerprints, limit)]
     dev = [it for s in hub.dev for it in _hub_items(task, where, s, revision, fingerprints, options.dev_size)]
+    if not hub.dev:
+        train, dev = train[held:], train[:held]
     source = {
         "kind": "hub",
         "dataset": hub.dataset,
         "config": hub.config,
         "train_splits": list(hub.train),
-        "dev_splits": list(hub.dev),
+        "dev_splits": list(hub.dev) or [f"first {held} of {', '.join(hub.train)}"],
         "revision": revision,
         "path": where,
         "fingerprints": fingerprints,
@@ -301,8 +308,9 @@ def _hub_items(
     from datasets import load_dataset
 
     assert task.hub is not None
+    cache = _mirror_cache(Path(where)) if Path(where).is_dir() else None
     try:
-        ds = load_dataset(where, name=task.hub.config, split=split, revision=revision)
+        ds = load_dataset(where, name=task.hub.config, split=split, revision=revision, cache_dir=cache)
     except Exception as err:  # datasets raises many types (connection, missing config, ...)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise DataError(f"cannot load {where} config {task.hub.config} split {split}: {first}") from None
@@ -320,3 +328,20 @@ def _hub_items(
         if limit is not None and len(items) >= limit:
             break
     return items
+
+
+def _mirror_cache(mirror: Path) -> str:
+    """A ``datasets`` cache dir keyed by the mirror's path and file stats.
+
+    ``datasets`` keys the cache of a local repository by its name and file patterns only, so two
+    mirrors named ``.../google/xtreme`` (or one whose files changed) would share stale tables.
+    """
+    import hashlib
+
+    from robustx.models.embedded import cache_root
+
+    digest = hashlib.sha256(str(mirror.resolve()).encode())
+    for path in sorted(p for p in mirror.rglob("*") if p.is_file()):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(mirror)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return str(cache_root() / "datasets" / digest.hexdigest()[:16])

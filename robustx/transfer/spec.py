@@ -80,7 +80,7 @@ class HubSpec:
     dataset: str
     config: str | None
     train: tuple[str, ...]
-    dev: tuple[str, ...]
+    dev: tuple[str, ...]  # empty: the first dev_size training rows (the dev split is an evaluation set)
     convert: Converter
     revision: str | None = None
     keep: Callable[[Mapping[str, Any]], bool] | None = None  # row filter (e.g. English rows only)
