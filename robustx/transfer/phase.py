@@ -103,12 +103,58 @@ def run_phase(phase: Phase, run: RunOptions) -> dict[str, Any]:
         import torch
 
         torch.set_num_threads(run.threads)
+    parts = _build(phase, run, device)
+    plan = _plan(phase, run, parts.tokenizer, parts.pad_id)
+    plan.eval_every, plan.save_every = intervals(
+        plan.steps, plan.steps_per_epoch, run.eval_steps, run.save_steps
+    )
+    scorer = _scorer(phase, parts.dev, parts.pad_id, parts.multitask)
+    selector = Selector(phase.work_dir, scorer, phase.stamp, plan.eval_every)
+    progress = Progress(phase.label, run.quiet)
+    callback = make_callback(selector, progress)
+    trainer = _trainer(parts.model, plan, phase, run, device, callback, parts.multitask)
+    checkpoint = last_checkpoint(phase.work_dir / "checkpoints")
+    resuming = f", resuming from {checkpoint.name}" if checkpoint else ""
+    progress.say(f"{plan.n_train} training examples, {plan.steps} steps{resuming}")
+    output = _train(trainer, checkpoint)
+    summary = {
+        **_describe(phase, plan, run, parts.frozen, device),
+        "steps_done": int(output.global_step),
+        "resumed_from": checkpoint.name if checkpoint else None,
+        "dev": {"selected": None, "history": selector.history()},
+        "seconds": {"phase": round(time.perf_counter() - started, 2), "mean_step": progress.mean_step()},
+    }
+    if dist.is_main():
+        summary["dev"]["selected"] = selector.load_best(parts.model)
+        _save(phase, parts.model, parts.encoder, parts.tokenizer)
+        if not run.keep_checkpoints:
+            shutil.rmtree(phase.work_dir / "checkpoints", ignore_errors=True)
+        atomic_write_json(done, summary)
+    dist.barrier()
+    return summary
+
+
+@dataclass
+class _Parts:
+    tokenizer: Any
+    encoder: Any
+    model: Any
+    dev: dict[str, Encoded]
+    frozen: int
+    multitask: bool
+
+    @property
+    def pad_id(self) -> int:
+        return int(self.tokenizer.pad_token_id or 0)
+
+
+def _build(phase: Phase, run: RunOptions, device: str) -> _Parts:
+    """Tokenizer, the previous phase's encoder, fresh heads, and the encoded dev sets."""
     tokenizer = load_tokenizer(phase.encoder_ref)
     encoder = load_encoder(phase.encoder_ref, run.seed)
     frozen = freeze_word_embeddings(encoder) if _freeze(run, device) else 0
     if run.gradient_checkpointing:
         enable_checkpointing(encoder)
-    pad_id = int(tokenizer.pad_token_id or 0)
     phase.hyper = _fit_length(phase.hyper, tokenizer)
     dev = {
         t.task.name: encode(t.task.head, t.dev, tokenizer, t.labels, phase.hyper.max_length, t.task.options)
@@ -117,34 +163,7 @@ def run_phase(phase: Phase, run: RunOptions) -> dict[str, Any]:
     heads = build_heads(encoder, {t.task.name: (t.task.head, t.labels) for t in phase.tasks}, run.seed)
     multitask = len(phase.tasks) > 1
     model = multitask_model(encoder, heads) if multitask else heads[phase.tasks[0].task.name]
-    plan = _plan(phase, run, tokenizer, pad_id)
-    plan.eval_every, plan.save_every = intervals(
-        plan.steps, plan.steps_per_epoch, run.eval_steps, run.save_steps
-    )
-    selector = Selector(phase.work_dir, _scorer(phase, dev, pad_id, multitask), phase.stamp, plan.eval_every)
-    progress = Progress(phase.label, run.quiet)
-    trainer = _trainer(model, plan, phase, run, device, make_callback(selector, progress), multitask)
-    checkpoint = last_checkpoint(phase.work_dir / "checkpoints")
-    progress.say(
-        f"{plan.n_train} training examples, {plan.steps} steps"
-        + (f", resuming from {checkpoint.name}" if checkpoint else "")
-    )
-    output = _train(trainer, checkpoint)
-    summary = {
-        **_describe(phase, plan, run, frozen, device),
-        "steps_done": int(output.global_step),
-        "resumed_from": checkpoint.name if checkpoint else None,
-        "dev": {"selected": None, "history": selector.history()},
-        "seconds": {"phase": round(time.perf_counter() - started, 2), "mean_step": progress.mean_step()},
-    }
-    if dist.is_main():
-        summary["dev"]["selected"] = selector.load_best(model)
-        _save(phase, model, encoder, tokenizer)
-        if not run.keep_checkpoints:
-            shutil.rmtree(phase.work_dir / "checkpoints", ignore_errors=True)
-        atomic_write_json(done, summary)
-    dist.barrier()
-    return summary
+    return _Parts(tokenizer, encoder, model, dev, frozen, multitask)
 
 
 def _train(trainer: Any, checkpoint: Path | None) -> Any:
