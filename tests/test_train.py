@@ -216,6 +216,8 @@ def test_bad_input_one_line_exit_2(tmp_path: Path, base: Path, xtreme_dir: Path)
         "--base", str(base), "--intermediate", "snli", "--multitask", "--target", "xnli", *common
     )
     assert "TASK=PATH" in _fail("--base", str(base), "--target", "xnli", "--train-file", "xnli", *common)
+    line = _fail("--base", str(base), "--target", "xnli", "--fp16", "--device", "cpu", *common)
+    assert "--fp16 needs a GPU" in line and not (tmp_path / "o").exists()  # nothing half-started
     (tmp_path / "o").mkdir()
     (tmp_path / "o" / "notes.txt").write_text("mine")
     assert "not a robustx training run" in _fail("--base", str(base), "--target", "xnli", *common)
@@ -297,3 +299,11 @@ def test_checkpoint_interval_divides_the_scoring_interval() -> None:
     assert intervals(steps=100, per_epoch=10, eval_steps=20, save_steps=5) == (20, 5)
     with pytest.raises(SpecError, match="must divide"):
         intervals(steps=100, per_epoch=10, eval_steps=20, save_steps=6)
+
+
+def test_bf16_mixed_precision_runs_on_cpu(tmp_path: Path, base: Path, xtreme_dir: Path) -> None:
+    out = tmp_path / "bf16"
+    run(base, out, xtreme_dir, target="pawsx", bf16=True)
+    target = _lineage(out)["target"]
+    assert target["hparams"]["precision"] == "bf16" and target["steps_done"] == 2
+    assert all(np.isfinite(v.float().numpy()).all() for v in weights(out).values())

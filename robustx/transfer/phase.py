@@ -82,6 +82,11 @@ class Phase:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+def check_precision(run: RunOptions, device: str) -> None:
+    if run.precision == "fp16" and device == "cpu":
+        raise SpecError("--fp16 needs a GPU (use --bf16 or fp32 on CPU)")
+
+
 def resolve_device(requested: str) -> str:
     import torch
 
@@ -287,8 +292,6 @@ def _trainer(
 ) -> Any:
     from transformers import PrinterCallback, Trainer, TrainingArguments
 
-    if run.precision == "fp16" and device == "cpu":
-        raise SpecError("--fp16 needs a GPU (use --bf16 or fp32 on CPU)")
     args = TrainingArguments(
         output_dir=str(phase.work_dir / "checkpoints"),
         per_device_train_batch_size=plan.per_device,

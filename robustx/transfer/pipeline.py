@@ -22,7 +22,7 @@ from robustx.transfer.catalog import PAIR, get_target, parse_intermediate
 from robustx.transfer.data import DataOptions, TaskData, load_task_data
 from robustx.transfer.heads import check_model_dir, load_encoder, load_tokenizer
 from robustx.transfer.lineage import LINEAGE, build_lineage, read_lineage, request_hash, write_lineage
-from robustx.transfer.phase import Phase, RunOptions, resolve_device, run_phase
+from robustx.transfer.phase import Phase, RunOptions, check_precision, resolve_device, run_phase
 from robustx.transfer.spec import Hyper, TrainTask
 
 
@@ -55,6 +55,7 @@ def train(req: TrainRequest) -> TrainResult:
         raise SpecError("--multitask needs two or more --intermediate tasks")
     base = resolve_base(req.base)
     device = resolve_device(req.run.device)
+    check_precision(req.run, device)
     base_info = {"ref": req.base, "path": base, "hash": model_fingerprint(base)}
     request = _identity(req, base_info, intermediate, target, device)
     state = _out_state(req.out, request, req.resume)
