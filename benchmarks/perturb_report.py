@@ -6,6 +6,7 @@ replaced, so other benchmarks' sections of benchmarks/README.md stay as they are
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,14 +101,35 @@ def _status_lines(result: dict[str, Any]) -> list[str]:
     return out
 
 
+def _first_difference(before: str, after: str, reason: str) -> tuple[int, int]:
+    """Where to look in each text: the first differing whitespace run for a whitespace rewrite, else the
+    first differing character."""
+    if reason == "whitespace":
+        runs_a = list(re.finditer(r"\s+", before)) + [None]
+        runs_b = list(re.finditer(r"\s+", after)) + [None]
+        for a, b in zip(runs_a, runs_b, strict=False):
+            if a is None or b is None or a.group() != b.group():
+                return (a.start() if a else len(before)), (b.start() if b else len(after))
+    k = next(
+        (i for i, (x, y) in enumerate(zip(before, after, strict=False)) if x != y),
+        min(len(before), len(after)),
+    )
+    return k, k
+
+
+def _cut(text: str, at: int, width: int = 36) -> str:
+    lo = max(0, at - width)
+    return ("…" if lo else "") + text[lo : at + width] + ("…" if at + width < len(text) else "")
+
+
 def _examples(result: dict[str, Any]) -> list[str]:
     out = []
     for tool, attack, r in _rows(result):
         for ex in r["integrity"]["examples"][:1]:
             detail = f" broken: {' '.join(ex['broken'])}" if ex["broken"] else ""
-            out.append(
-                f"- {tool} {attack} ({ex['lang']}, {ex['reason']}{detail}): `{ex['input'][:90]}` → `{ex['output'][:90]}`"
-            )
+            at_a, at_b = _first_difference(ex["input"], ex["output"], ex["reason"])
+            before, after = _cut(ex["input"], at_a), _cut(ex["output"], at_b)
+            out.append(f"- {tool} {attack} ({ex['lang']}, {ex['reason']}{detail}): `{before}` → `{after}`")
     return out
 
 

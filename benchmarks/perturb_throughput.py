@@ -85,6 +85,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON results go")
     ap.add_argument("--readme", default=str(DEFAULT_README), help="README to update ('none' to skip)")
+    ap.add_argument(
+        "--render", type=Path, default=None, help="only rewrite the README section from this JSON"
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.n, args.rounds, args.textattack_rounds, args.cli_rounds, args.warmup = 35, 2, 1, 1, 2
@@ -611,6 +614,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render is not None:  # re-render a past run's tables without measuring again
+        result = json.loads(args.render.read_text(encoding="utf-8"))
+        write_readme_section(Path(args.readme), readme_section(result, args.render))
+        return 0
     result = run(args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(args.out.name + ".tmp")
