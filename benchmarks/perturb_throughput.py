@@ -500,7 +500,7 @@ def _robustx_dir() -> str:
 
 
 def _git_state() -> str:
-    """HEAD of the checkout, and whether robustx/ had uncommitted changes when measured."""
+    """HEAD of the checkout, and whether the robustx measured had uncommitted changes."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
@@ -510,6 +510,8 @@ def _git_state() -> str:
         )
     except OSError:
         return "unknown"
+    if Path(_robustx_dir()) != REPO / "robustx":
+        return f"{head.stdout.strip()} (robustx imported from {_robustx_dir()}, not this checkout)"
     return head.stdout.strip() + (" + uncommitted changes in robustx/" if dirty.stdout.strip() else "")
 
 
