@@ -39,7 +39,7 @@ def verdict(result: GateResult) -> str:
     )
 
 
-def markdown(result: GateResult, baseline: Path, candidate: Path) -> str:
+def markdown(result: GateResult, baseline: str | Path, candidate: str | Path) -> str:
     lines = [
         f"robustx check: baseline `{baseline}` vs candidate `{candidate}`",
         "",
@@ -107,7 +107,7 @@ def junit(result: GateResult) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def as_json(result: GateResult, baseline: Path, candidate: Path) -> dict[str, Any]:
+def as_json(result: GateResult, baseline: str | Path, candidate: str | Path) -> dict[str, Any]:
     from dataclasses import asdict
 
     return {

@@ -8,26 +8,15 @@ inputs (``text_hash_attacked``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from robustx.errors import DataError
+from robustx.gate.sources import RunKey, RunSource, key_label
 
-RunKey = tuple[str, str, int]  # task, canonical attack spec, seed
-COLUMNS = (
-    "example_id",
-    "lang",
-    "correct_clean",
-    "correct_attacked",
-    "text_hash",
-    "text_hash_attacked",
-    "queries",
-)
+__all__ = ["PairedRun", "RunKey", "join", "key_label", "pair_runs"]
 
 
 @dataclass(frozen=True)
@@ -38,8 +27,8 @@ class PairedRun:
     attack: str
     seed: int
     parallel: bool
-    baseline: Path
-    candidate: Path
+    baseline: str  # where the runs came from (a run directory, or snapshot#run)
+    candidate: str
     langs: np.ndarray
     ids: np.ndarray
     drop_baseline: np.ndarray  # per row: correct clean - correct attacked, in {-1, 0, 1}
@@ -50,51 +39,10 @@ class PairedRun:
         return f"{self.task} / {self.attack} / seed {self.seed}"
 
 
-def key_label(key: RunKey) -> str:
-    return f"{key[0]} / {key[1]} / seed {key[2]}"
-
-
-def side_runs(path: Path, side: str) -> dict[RunKey, Path]:
-    """The complete runs under ``path`` by (task, attack, seed); incomplete or duplicate runs refused."""
-    from robustx.report.collect import find_run_dirs
-    from robustx.store import RunStore
-
-    dirs = find_run_dirs([path])
-    if not dirs:
-        raise DataError(f"{side} {path} holds no run directory (config.json)")
-    runs: dict[RunKey, Path] = {}
-    for run in dirs:
-        if not RunStore(run).is_complete():
-            raise DataError(
-                f"{side} run {run} is incomplete (no metrics.json/records.parquet); finish it with "
-                "`robustx evaluate ... --resume` before gating on it"
-            )
-        key = _key(_config(run))
-        if key in runs:
-            raise DataError(
-                f"{side} {path} holds two runs of {key_label(key)} ({runs[key]}, {run}); point at one model's runs"
-            )
-        runs[key] = run
-    return runs
-
-
-def _config(run: Path) -> dict[str, Any]:
-    try:
-        return dict(json.loads((run / "config.json").read_text(encoding="utf-8")))
-    except (OSError, ValueError) as err:
-        raise DataError(f"{run}/config.json is unreadable: {err}") from None
-
-
-def _key(config: Mapping[str, Any]) -> RunKey:
-    try:
-        return str(config["task"]), str(config["attack"]), int(config["seed"])
-    except (KeyError, TypeError, ValueError):
-        raise DataError("config.json lacks task, attack or seed") from None
-
-
-def pair_runs(baseline: Path, candidate: Path) -> list[tuple[RunKey, Path, Path]]:
+def pair_runs(
+    base: Mapping[RunKey, RunSource], cand: Mapping[RunKey, RunSource]
+) -> list[tuple[RunKey, RunSource, RunSource]]:
     """Matching (key, baseline run, candidate run); any run on one side only is an error."""
-    base, cand = side_runs(baseline, "baseline"), side_runs(candidate, "candidate")
     if len(base) == 1 and len(cand) == 1 and set(base) != set(cand):
         (bk,), (ck,) = base, cand
         diff = [
@@ -114,32 +62,31 @@ def pair_runs(baseline: Path, candidate: Path) -> list[tuple[RunKey, Path, Path]
     return [(k, base[k], cand[k]) for k in sorted(base)]
 
 
-def _read(run: Path) -> dict[str, np.ndarray]:
-    import pyarrow.parquet as pq
-
-    path = run / "records.parquet"
-    names = pq.read_schema(path).names
-    missing = [c for c in COLUMNS[:4] if c not in names]
-    if missing:
-        raise DataError(f"{path} lacks {', '.join(missing)}; the gate compares per-example correctness")
-    table = pq.read_table(path, columns=[c for c in COLUMNS if c in names])
-    cols = {c: np.asarray(table.column(c).to_numpy(zero_copy_only=False)) for c in table.column_names}
+def _read(run: RunSource) -> dict[str, np.ndarray]:
+    cols = run.read()
     order = np.lexsort((cols["example_id"], cols["lang"]))
     cols = {c: v[order] for c, v in cols.items()}
     keys = np.char.add(np.char.add(cols["lang"].astype(str), "\x1f"), cols["example_id"].astype(str))
     dup = np.flatnonzero(keys[1:] == keys[:-1])
     if dup.size:
-        raise DataError(f"{path} holds example {cols['example_id'][dup[0]]} ({cols['lang'][dup[0]]}) twice")
+        raise DataError(
+            f"{run.label} holds example {cols['example_id'][dup[0]]} ({cols['lang'][dup[0]]}) twice"
+        )
     cols["key"] = keys
     return cols
 
 
 def _differ(b: np.ndarray, c: np.ndarray, ids: np.ndarray, langs: np.ndarray) -> tuple[int, str]:
+    """Rows whose hashes differ; a snapshot keeps a hash prefix, so both sides are cut to the shorter."""
+    b, c = b.astype(str), c.astype(str)
+    digits = min(b.dtype.itemsize, c.dtype.itemsize) // 4  # numpy unicode: 4 bytes per character
+    if digits:
+        b, c = b.astype(f"U{digits}"), c.astype(f"U{digits}")
     bad = np.flatnonzero(b != c)
     return int(bad.size), (f"{langs[bad[0]]}:{ids[bad[0]]}" if bad.size else "")
 
 
-def join(key: RunKey, baseline: Path, candidate: Path) -> PairedRun:
+def join(key: RunKey, baseline: RunSource, candidate: RunSource) -> PairedRun:
     """Align the two runs' records on (lang, example_id) and check they saw the same inputs."""
     from robustx.errors import RobustxError
     from robustx.report.collect import unsupported_family
@@ -171,6 +118,7 @@ def join(key: RunKey, baseline: Path, candidate: Path) -> PairedRun:
             if count:
                 raise DataError(
                     f"{what}: {what_differs} differ for {count} examples (e.g. {example}); {hint}"
+                    + _versions(baseline, candidate)
                 )
     try:
         parallel = get_task(key[0]).parallel
@@ -181,12 +129,23 @@ def join(key: RunKey, baseline: Path, candidate: Path) -> PairedRun:
         attack=key[1],
         seed=key[2],
         parallel=parallel,
-        baseline=baseline,
-        candidate=candidate,
+        baseline=baseline.label,
+        candidate=candidate.label,
         langs=langs,
         ids=ids,
         drop_baseline=_drops(b),
         drop_candidate=_drops(c),
+    )
+
+
+def _versions(baseline: RunSource, candidate: RunSource) -> str:
+    """A hint when the two runs were made by different robustx versions (perturbations may differ)."""
+    b, c = (str(r.config.get("robustx_version") or "?") for r in (baseline, candidate))
+    if b == c:
+        return ""
+    return (
+        f" (the baseline was made by robustx {b}, the candidate by {c}: if the attack changed between "
+        "them, re-evaluate the baseline checkpoint with this version and refresh the baseline)"
     )
 
 
