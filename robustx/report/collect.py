@@ -96,9 +96,24 @@ def find_run_dirs(paths: Sequence[Path]) -> list[Path]:
             found[root] = None
             continue
         for config in sorted(root.rglob("config.json")):
-            if "_partial" not in config.parts:
+            if "_partial" not in config.parts and not is_checkpoint_dir(config.parent):
                 found[config.parent] = None
     return list(found)
+
+
+def is_checkpoint_dir(path: Path) -> bool:
+    """A model checkpoint below a root of runs (its config.json is a model's, not a run's)."""
+    if (path / "records.parquet").exists() or (path / "_partial").exists():
+        return False
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(config, dict)
+        and "task" not in config
+        and ("model_type" in config or "architectures" in config)
+    )
 
 
 def collect_runs(paths: Sequence[Path]) -> Iterator[RunResult | Skipped]:
@@ -191,11 +206,14 @@ def _analyse(info: RunInfo, table: Any, path: Path) -> RunResult:
     metrics = classification_metrics(table, parallel=info.parallel, seed=info.seed)
     clean = np.asarray(table.column("correct_clean").to_numpy(zero_copy_only=False), dtype=bool)
     attacked = np.asarray(table.column("correct_attacked").to_numpy(zero_copy_only=False), dtype=bool)
-    langs = np.asarray(table.column("lang").to_numpy(zero_copy_only=False))
-    ids = np.asarray(table.column("example_id").to_numpy(zero_copy_only=False))
+    # Languages and example ids as integer codes (no Python string per row); ids of the few
+    # drill-down candidates are looked up in the Arrow column afterwards.
+    lang_codes, lang_names = _codes(table.column("lang"))
+    id_codes, _ = _codes(table.column("example_id"))
     cells = {lang: _cell(m, m["mcnemar_p"], "mcnemar-exact") for lang, m in metrics["languages"].items()}
     o = metrics["overall"]
-    p, method = overall_p(clean, attacked, ids, langs, info.parallel, pooled_mcnemar=o["mcnemar_p"])
+    p, method = overall_p(clean, attacked, id_codes, lang_codes, info.parallel, pooled_mcnemar=o["mcnemar_p"])
+    flipped = clean & ~attacked
     return RunResult(
         info=info,
         languages=cells,
@@ -203,8 +221,17 @@ def _analyse(info: RunInfo, table: Any, path: Path) -> RunResult:
         ci_method=str(o["ci_method"]),
         mcnemar_pooled_p=float(o["mcnemar_p"]),
         check=check_metrics(path / "metrics.json", metrics),
-        candidates=_candidates(info, clean & ~attacked, langs, ids),
+        candidates=_candidates(info, flipped, lang_codes, lang_names, table.column("example_id")),
     )
+
+
+def _codes(column: Any) -> tuple[Any, list[str]]:
+    """Dictionary-encode a string column: per-row int codes and the distinct values (first-seen order)."""
+    import numpy as np
+
+    encoded = column.combine_chunks().dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes, [str(v) for v in encoded.dictionary.to_pylist()]
 
 
 def _cell(m: Mapping[str, Any], p: float, method: str) -> Cell:
@@ -223,21 +250,23 @@ def _cell(m: Mapping[str, Any], p: float, method: str) -> Cell:
     )
 
 
-def _candidates(info: RunInfo, flipped: Any, langs: Any, ids: Any) -> dict[str, tuple[str, ...]]:
+def _candidates(
+    info: RunInfo, flipped: Any, lang_codes: Any, lang_names: Sequence[str], ids: Any
+) -> dict[str, tuple[str, ...]]:
     """A few example ids per language that the attack flipped from correct to wrong (seeded choice)."""
     import numpy as np
 
     out: dict[str, tuple[str, ...]] = {}
     if info.is_reference:
         return out
-    for lang in dict.fromkeys(langs.tolist()):
-        where = np.flatnonzero(flipped & (langs == lang))
+    for code, lang in enumerate(lang_names):
+        where = np.flatnonzero(flipped & (lang_codes == code))
         if where.size == 0:
             continue
         key = f"{info.model}/{info.task}/{info.attack}/{info.seed}/{lang}".encode()
         rng = np.random.default_rng(zlib.crc32(key))
         chosen = np.sort(rng.choice(where, size=min(CANDIDATES_PER_LANGUAGE, where.size), replace=False))
-        out[lang] = tuple(str(ids[i]) for i in chosen)
+        out[lang] = tuple(str(x) for x in ids.take(chosen).to_pylist())
     return out
 
 
