@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -50,7 +51,11 @@ def test_snapshot_gates_exactly_like_the_baseline_runs(tmp_path: Path) -> None:
 
 def test_snapshot_is_small_holds_no_text_and_carries_the_run_config(tmp_path: Path) -> None:
     base = write_run(tmp_path / "a", BASE, model="ckpt")
-    snap = snapshot_of(tmp_path / "a", tmp_path / "base.snapshot")
+    old_umask = os.umask(0o022)
+    try:
+        snap = snapshot_of(tmp_path / "a", tmp_path / "base.snapshot")
+    finally:
+        os.umask(old_umask)
     header, run, *rows = lines(snap)
     assert (
         isinstance(header, dict)
@@ -66,6 +71,7 @@ def test_snapshot_is_small_holds_no_text_and_carries_the_run_config(tmp_path: Pa
     assert snap.stat().st_size < 40 * len(rows)  # bytes per example x language row
     again = snapshot_of(tmp_path / "a", tmp_path / "again.snapshot")
     assert again.read_bytes() == snap.read_bytes()  # byte-identical: no spurious diffs when committed
+    assert snap.stat().st_mode & 0o044 == 0o044  # readable by others (umask 022): it is meant to be shared
 
 
 def test_update_baseline_refreshes_after_a_pass_and_keeps_it_after_a_failure(tmp_path: Path) -> None:

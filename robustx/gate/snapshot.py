@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,9 @@ def write_snapshot(path: Path, runs: Iterable[RunSource]) -> int:
                 gz.write(line)
     data = buffer.getvalue()
     atomic_write_bytes(path, data)
+    umask = os.umask(0)  # atomic writes create 0600 files; a snapshot is shared: honour the umask
+    os.umask(umask)
+    path.chmod(0o666 & ~umask)
     return len(data)
 
 
