@@ -21,7 +21,7 @@ from robustx.attacks.resources import ResourceMissingError, homoglyphs, keyboard
 from robustx.attacks.words import EligibleAt, perturb_selected
 from robustx.errors import SpecError
 from robustx.registry import did_you_mean
-from robustx.text.segment import Token, graphemes
+from robustx.text.segment import Token, graphemes, tokenize
 from robustx.types import Perturbed
 
 ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060")  # ZWSP, ZWNJ, ZWJ, word joiner
@@ -55,11 +55,43 @@ class CharNoise:
         ctx, eligible = self._resources(lang)
         return perturb_selected(text, lang, rng, self.rate, eligible, lambda w, r: self._edit(w, r, ctx))
 
-    def _edit(self, word: str, rng: random.Random, ctx: OpContext) -> str | None:
+    def eligible_words(self, text: str, lang: str) -> tuple[list[Token], list[int]]:
+        """For adversarial search: the text's tokens and the indices of the words this attack may edit."""
+        _, eligible = self._resources(lang)
+        tokens = tokenize(text, lang)
+        return tokens, [i for i, tok in enumerate(tokens) if tok.is_word and eligible(tokens, i)]
+
+    def candidates(
+        self,
+        tokens: Sequence[Token],
+        indices: Sequence[int],
+        lang: str,
+        rngs: Sequence[random.Random],
+        limit: int,
+    ) -> list[tuple[str, ...]]:
+        """Up to ``limit`` distinct edits of each word, the k-th led by op k (DeepWordBug's one per op)."""
+        ctx, _ = self._resources(lang)
+        out = []
+        for index, rng in zip(indices, rngs, strict=True):
+            word, found = tokens[index].text, dict.fromkeys([tokens[index].text])
+            for k in range(2 * limit):  # a few extra tries when edits collide
+                new = self._edit(word, rng, ctx, first=self.ops[k % len(self.ops)])
+                if new is not None:
+                    found.setdefault(new)
+                if len(found) > limit:
+                    break
+            out.append(tuple(found)[1:])
+        return out
+
+    def _edit(self, word: str, rng: random.Random, ctx: OpContext, first: str | None = None) -> str | None:
         units = graphemes(word)
         for _ in range(self.edits):
             order = list(self.ops)
-            if len(order) > 1:  # shuffling one op draws nothing: skip the call
+            if first is not None:  # search candidates: this op is tried first, the others after it
+                rest = [name for name in order if name != first]
+                rng.shuffle(rest)
+                order = [first, *rest]
+            elif len(order) > 1:  # shuffling one op draws nothing: skip the call
                 rng.shuffle(order)
             for name in order:
                 new = OPS[name](units, rng, ctx)
@@ -124,7 +156,7 @@ def _validate(cfg: CharNoise) -> None:
 Layout = Literal["auto", "required", "none"]
 
 
-@register_attack("charnoise")
+@register_attack("charnoise", searchable=True)
 def charnoise(
     rate: float = 0.2,
     edits: int = 1,
@@ -139,7 +171,7 @@ def charnoise(
     return CharNoise(rate, edits, min_len, ops, keep_digits, keep_entities, skip_stopwords, layout)
 
 
-@register_attack("keyboard")
+@register_attack("keyboard", searchable=True)
 def keyboard(
     rate: float = 0.2,
     edits: int = 1,
@@ -153,7 +185,7 @@ def keyboard(
     return CharNoise(rate, edits, min_len, ops, keep_digits, keep_entities, skip_stopwords, "required")
 
 
-@register_attack("charswap")
+@register_attack("charswap", searchable=True)
 def charswap(
     rate: float = 0.2,
     edits: int = 1,
@@ -166,7 +198,7 @@ def charswap(
     return CharNoise(rate, edits, min_len, ("swap",), keep_digits, keep_entities, skip_stopwords, "none")
 
 
-@register_attack("diacritics")
+@register_attack("diacritics", searchable=True)
 def diacritics(
     rate: float = 0.5,
     edits: int = 1,
@@ -179,7 +211,7 @@ def diacritics(
     return CharNoise(rate, edits, min_len, ("diacritic",), keep_digits, keep_entities, skip_stopwords, "none")
 
 
-@register_attack("homoglyph")
+@register_attack("homoglyph", searchable=True)
 def homoglyph(
     rate: float = 0.2,
     edits: int = 1,
@@ -192,7 +224,7 @@ def homoglyph(
     return CharNoise(rate, edits, min_len, ("homoglyph",), keep_digits, keep_entities, skip_stopwords, "none")
 
 
-@register_attack("invisible")
+@register_attack("invisible", searchable=True)
 def invisible(
     rate: float = 0.2,
     edits: int = 1,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,31 @@ class CodeSwitch:
             replacements[index] = match_case(word, rng.choice(lex.translations(word)))
         return rebuild(tokens, replacements, units=len(eligible))
 
+    def eligible_words(self, text: str, lang: str) -> tuple[list[Token], list[int]]:
+        """For adversarial search: the text's tokens and the indices of its eligible words."""
+        tokens = tokenize(text, canonical_lang(lang))
+        return tokens, [i for i, tok in enumerate(tokens) if tok.is_word and self._eligible(tok)]
+
+    def candidates(
+        self,
+        tokens: Sequence[Token],
+        indices: Sequence[int],
+        lang: str,
+        rngs: Sequence[random.Random],
+        limit: int,
+    ) -> list[tuple[str, ...]]:
+        """Up to ``limit`` translations of each word, taken in turn from every embedded language
+        (PolyGloss-style: one sentence may mix several); dictionary order, so ``rngs`` draw nothing."""
+        src = canonical_lang(lang)
+        lexicons = [self.dictionaries.get(src, tgt) for tgt in embedded_languages(src, self.langs)]
+        out = []
+        for index in indices:
+            word = tokens[index].text
+            per_lang = [[match_case(word, t) for t in lex.translations(word)] for lex in lexicons]
+            found = dict.fromkeys(t for row in zip_longest(*per_lang) for t in row if t and t != word)
+            out.append(tuple(found)[:limit])
+        return out
+
     def _eligible(self, tok: Token) -> bool:
         if self.keep_digits and any(ch.isdigit() for ch in tok.text):
             return False
@@ -146,7 +172,7 @@ def _options(word: str, lexicons: list[Lexicon]) -> list[Lexicon]:
     return [lex for lex in lexicons if lex.translations(word)]
 
 
-@register_attack("codeswitch")
+@register_attack("codeswitch", searchable=True)
 def codeswitch(
     rate: float = 0.3,
     sentence_rate: float = 1.0,
