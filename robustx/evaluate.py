@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from robustx.attacks.base import BoundAttack, build_attack
+from robustx.errors import SpecError
 from robustx.families import Family, get_family
 from robustx.progress import Stages
 from robustx.store import RunStore, atomic_write_json, run_dir, safe_name
@@ -53,6 +54,10 @@ def evaluate(req: EvalRequest, stages: Stages) -> EvalResult:
     langs = resolve_languages(task, req.langs)
     attack = build_attack(req.attack).for_data(_data_dirs(req.source))
     attack.check(langs)
+    if attack.search is not None and not getattr(get_family(task.family), "adversarial", False):
+        raise SpecError(
+            f"{attack.canonical}: adversarial search is not implemented for {task.family} tasks yet"
+        )
     data = _load_all(task, req, langs, stages)
     coverage = _coverage(task, attack, data)
     family = get_family(task.family)

@@ -24,12 +24,15 @@ def classification_metrics(table: Any, parallel: bool, seed: int = 0) -> dict[st
     attacked = np.asarray(table.column("correct_attacked").to_numpy(zero_copy_only=False), dtype=bool)
     changed = np.asarray(table.column("changed_fraction").to_numpy(zero_copy_only=False), dtype=float)
     ids = np.asarray(table.column("example_id").to_numpy(zero_copy_only=False))
+    status, queries = _column(table, "status"), _column(table, "queries")
     per_lang: dict[str, Any] = {}
     for lang in dict.fromkeys(langs.tolist()):
         mask = langs == lang
         per_lang[lang] = _cell(stats, clean[mask], attacked[mask], seed) | {
             "changed_fraction": float(changed[mask].mean())
         }
+        if status is not None:
+            per_lang[lang] |= adversarial_cell(status[mask], queries[mask] if queries is not None else None)
     b, c = stats.discordant_counts(clean, attacked)
     if parallel and len(per_lang) > 1:
         ci = stats.cluster_bootstrap_ci(
@@ -55,11 +58,47 @@ def classification_metrics(table: Any, parallel: bool, seed: int = 0) -> dict[st
         "mcnemar_p": float(stats.mcnemar_exact(b, c)),
         "changed_fraction": float(changed.mean()),
     }
+    overall |= _average_adversarial(per_lang)
     return {
         "metric": "accuracy",
         "languages": per_lang,
         "overall": overall,
         "bootstrap": {"resamples": BOOTSTRAP_RESAMPLES, "level": LEVEL, "seed": seed},
+    }
+
+
+def _column(table: Any, name: str) -> np.ndarray | None:
+    if name not in table.column_names:
+        return None
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False))
+
+
+def adversarial_cell(status: np.ndarray, queries: np.ndarray | None) -> dict[str, Any]:
+    """For adversarial runs (status success/failed/skipped): attack success rate among the attacked
+    (correct clean) examples, their mean queries, and how many were skipped (already wrong)."""
+    attacked = (status == "success") | (status == "failed")
+    if not attacked.any() and not (status == "skipped").any():
+        return {}
+    n = int(attacked.sum())
+    used = queries[attacked].astype(float) if queries is not None and n else np.zeros(0)
+    return {
+        "attack_success_rate": float((status == "success").sum() / n) if n else 0.0,
+        "mean_queries": float(used.mean()) if n else 0.0,
+        "n_attacked": n,
+        "n_skipped": int((status == "skipped").sum()),
+    }
+
+
+def _average_adversarial(per_lang: dict[str, Any]) -> dict[str, Any]:
+    """Overall success rate and mean queries: the language average, like the other overall numbers."""
+    cells = [v for v in per_lang.values() if "attack_success_rate" in v]
+    if not cells:
+        return {}
+    return {
+        "attack_success_rate": float(np.mean([c["attack_success_rate"] for c in cells])),
+        "mean_queries": float(np.mean([c["mean_queries"] for c in cells])),
+        "n_attacked": sum(c["n_attacked"] for c in cells),
+        "n_skipped": sum(c["n_skipped"] for c in cells),
     }
 
 

@@ -25,7 +25,9 @@ def print_metrics(metrics: dict[str, Any], run_dir: Path, state: str) -> None:
     table = Table(title=title)
     extra = ("EM clean", "EM attacked") if em else ()
     mcnemar = "McNemar p (EM)" if em else "McNemar p"
-    for col in ("lang", "n", "clean", "attacked", "drop", "95% CI of drop", *extra, mcnemar, "changed"):
+    # Adversarial runs: attack success rate among correct-clean examples, and their mean queries.
+    adv = ("success", "queries") if "attack_success_rate" in metrics["overall"] else ()
+    for col in ("lang", "n", "clean", "attacked", "drop", "95% CI of drop", *extra, mcnemar, "changed", *adv):
         table.add_column(col, justify="right" if col != "lang" else "left")
     rows = list(metrics["languages"].items()) + [("overall", metrics["overall"])]
     for lang, m in rows:
@@ -39,6 +41,7 @@ def print_metrics(metrics: dict[str, Any], run_dir: Path, state: str) -> None:
             *((_pct(m["em_clean"]), _pct(m["em_attacked"])) if em else ()),
             f"{m['mcnemar_p']:.2g}" if "mcnemar_p" in m else "-",
             _pct(m["changed_fraction"]),
+            *((_pct(m.get("attack_success_rate", 0.0)), f"{m.get('mean_queries', 0.0):.1f}") if adv else ()),
         )
     console = _console()
     console.print(table)
@@ -82,8 +85,14 @@ def print_attacks() -> None:
         table.add_column(col, overflow="fold")
     for info in list_attacks():
         params = "\n".join(f"{p.name}: {p.type_name} = {_fmt(p.default)}" for p in info.params) or "-"
-        table.add_row(info.name, info.kind, info.description, params)
-    _console().print(table)
+        kind = f"{info.kind}\n+ search=greedy|beam" if info.searchable else info.kind
+        table.add_row(info.name, kind, info.description, params)
+    console = _console()
+    console.print(table)
+    from robustx.attacks.search.options import SEARCH_PARAMS
+
+    params = ", ".join(f"{p.name}: {p.type_name} = {_fmt(p.default)}" for p in SEARCH_PARAMS)
+    console.print(f"adversarial (attacks marked + search): {params}")
 
 
 def _fmt(value: Any) -> str:

@@ -12,6 +12,8 @@ from robustx.types import Example
 
 
 class ClassificationFamily:
+    adversarial = True  # runs search=greedy|beam attacks with the victim in the loop
+
     def load_victim(self, task: TaskSpec, options: VictimOptions) -> Any:
         from robustx.models.classifier import load_classifier
 
@@ -36,6 +38,12 @@ class ClassificationFamily:
     ) -> dict[str, list[Any]]:
         from robustx.records import classification_rows, perturb_examples
 
+        if attack.search is not None:  # adversarial: the victim is in the loop (robustx.attacks.search)
+            from robustx.attacks.search.classify import adversarial_columns
+
+            return adversarial_columns(
+                task.labels, task.text_fields, examples, attack, seed, victim, on_phase
+            )
         perturbed = perturb_examples(examples, task.text_fields, attack, seed)
         on_phase("perturbing", len(examples))
         return classification_rows(
