@@ -91,7 +91,10 @@ def build_heads(encoder: Any, heads: Mapping[str, tuple[Head, Sequence[str]]], s
     """Head models by task name around one encoder. The encoder's pooler is dropped when no head
     reads it (token-level heads, XLM-R's own classification head), so no unused weights train."""
     models = {name: head_model(encoder, head, labels, seed) for name, (head, labels) in heads.items()}
-    if not any(m.robustx_uses_pooler for m in models.values()) and getattr(encoder, "pooler", None) is not None:
+    if (
+        not any(m.robustx_uses_pooler for m in models.values())
+        and getattr(encoder, "pooler", None) is not None
+    ):
         encoder.pooler = None
     return models
 
