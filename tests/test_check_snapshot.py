@@ -111,8 +111,10 @@ def test_task_and_attack_filters_select_runs(tmp_path: Path) -> None:
     for root in ("a", "b"):
         write_run(tmp_path / root, BASE, model="m", attack="keyboard:rate=0.2")
         write_run(tmp_path / root, BASE, model="m")
+    write_run(tmp_path / "a", BASE, model="m", attack="homoglyph:rate=0.2", metrics=False)  # unfinished
     code, output = gate(tmp_path / "a", tmp_path / "b", "--attack", "charnoise:rate=0.3")
-    assert code == 0 and "keyboard" not in output, output
+    assert code == 0 and "keyboard" not in output, output  # runs left out are not even read
+    one_line_error(*gate(tmp_path / "a", tmp_path / "b"), "is incomplete")
     one_line_error(
         *gate(tmp_path / "a", tmp_path / "b", "--task", "pawsx"), "holds no run matching --task pawsx"
     )

@@ -132,23 +132,29 @@ def run_dir_source(run: Path, side: str) -> RunSource:
 
 
 def load_side(path: Path, side: str, wanted: RunFilter | None = None) -> dict[RunKey, RunSource]:
-    """The complete runs of one side (run directories below ``path``, or a snapshot file)."""
+    """The complete runs of one side (run directories below ``path``, or a snapshot file).
+
+    Runs that ``wanted`` leaves out are not read (nor required to be complete).
+    """
     from robustx.gate.snapshot import is_snapshot, read_snapshot
     from robustx.report.collect import find_run_dirs
 
+    wanted = wanted or RunFilter()
     if not path.exists():
         raise DataError(f"{side} {path} does not exist")
     if path.is_file() or is_snapshot(path):
         found = read_snapshot(path)
+        held = [s.key for s in found]
+        found = [s for s in found if wanted.matches(s.key)]
     else:
         dirs = find_run_dirs([path])
         if not dirs:
             raise DataError(f"{side} {path} holds no run directory (config.json)")
-        found = [run_dir_source(run, side) for run in dirs]
+        keys = {run: run_key(read_json(run / "config.json"), str(run)) for run in dirs}
+        held = list(keys.values())
+        found = [run_dir_source(run, side) for run, key in keys.items() if wanted.matches(key)]
     runs: dict[RunKey, RunSource] = {}
     for source in found:
-        if wanted is not None and not wanted.matches(source.key):
-            continue
         if source.key in runs:
             raise DataError(
                 f"{side} {path} holds two runs of {key_label(source.key)} ({runs[source.key].label}, "
@@ -156,8 +162,6 @@ def load_side(path: Path, side: str, wanted: RunFilter | None = None) -> dict[Ru
             )
         runs[source.key] = source
     if not runs:
-        held = ", ".join(sorted({key_label(s.key) for s in found})[:4])
-        raise DataError(
-            f"{side} {path} holds no run matching {wanted.describe() if wanted else ''} (it holds {held})"
-        )
+        listed = ", ".join(sorted({key_label(k) for k in held})[:4]) or "none"
+        raise DataError(f"{side} {path} holds no run matching {wanted.describe()} (it holds: {listed})")
     return runs
