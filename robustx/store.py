@@ -48,9 +48,18 @@ def run_dir(out: Path, model: str, task: str, attack: str, seed: int) -> Path:
     return out / model_name / task / safe_name(attack) / f"seed={seed}"
 
 
+def _default_mode() -> int:
+    """The mode an ordinary ``open()`` would create: 0666 minus the umask (mkstemp makes 0600 files,
+    which would leave run directories, reports and caches unreadable to anyone else)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _default_mode())
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -71,6 +80,7 @@ def atomic_write_table(path: Path, table: Any) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _default_mode())
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd")

@@ -116,3 +116,21 @@ def test_store_is_incomplete_until_metrics_written(tmp_path: Path) -> None:
     store.finalize([("de", 0)], {"ok": True})
     assert store.is_complete() and not (tmp_path / "run" / "_partial").exists()
     assert store.prepare({"task": "xnli"}, resume=False) == "complete"
+
+
+def test_atomic_writes_honour_the_umask(tmp_path: Path) -> None:
+    """Run files are shared like any file the user writes (mkstemp alone would make them 0600)."""
+    import os
+
+    import pyarrow as pa
+
+    from robustx.store import atomic_write_json, atomic_write_table
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_json(tmp_path / "m.json", {"a": 1})
+        atomic_write_table(tmp_path / "r.parquet", pa.table({"x": [1]}))
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "r.parquet").stat().st_mode & 0o777 == 0o644
