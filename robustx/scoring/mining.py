@@ -12,6 +12,12 @@ so results do not depend on how rows were batched.
   best first, keeping every source and every target in at most one pair (:func:`mine`). The
   threshold is the one that maximises F1 on the dev gold (:func:`best_threshold`, LASER's
   ``bucc_optimize``: the midpoint between the best cut's score and the next one).
+
+Two deliberate differences from the reference scripts: mining works on sentence ids, not texts (XTREME
+maps a mined text pair back to every id carrying those texts, so a sentence duplicated in the corpus,
+9 zh and 14 en texts in BUCC zh-en dev, can be credited twice there); and margin *search* (Tatoeba with
+``scoring=margin``) takes the argmax of the margin over all targets rather than over the k cosine
+neighbours only, so the gold rank is defined for every query.
 """
 
 from __future__ import annotations
