@@ -9,7 +9,11 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# setup.py builds the optional C fast path (robustx/_fast) where a C compiler is present; without one the
+# install still succeeds and robustx runs its pure-Python path (`robustx._fast.status()` says which).
+FAST_SOURCES := setup.py $(wildcard robustx/_fast/*.c robustx/_fast/*.h)
+
+$(STAMP): pyproject.toml $(FAST_SOURCES)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# The pinned CPU wheel lies on disk; an unpinned torch would pull a multi-GB CUDA build.

@@ -76,6 +76,13 @@ def _worker(args: tuple[PerturbJob, list[tuple[int, str]]]) -> list[str]:
 
 
 def perturb_chunk(job: PerturbJob, attack: BoundAttack, chunk: Sequence[tuple[int, str]]) -> list[str]:
+    """The chunk's output lines: through the compiled path where it covers the attack (byte-identical),
+    else line by line in Python."""
+    from robustx._fast.stream import fast_chunk
+
+    fast = fast_chunk(job, attack, chunk)
+    if fast is not None:
+        return fast
     return [_perturb_line(job, attack, number, line) for number, line in chunk]
 
 

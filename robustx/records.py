@@ -22,7 +22,11 @@ def text_hash(fields: dict[str, str]) -> str:
 def perturb_examples(
     examples: Sequence[Example], text_fields: Sequence[str], attack: BoundAttack, seed: int
 ) -> list[dict[str, Perturbed]]:
-    """Apply the attack to every text field with its own per-example RNG."""
+    """Apply the attack to every text field with its own per-example RNG (one compiled batch where
+    robustx._fast covers the attack: byte-identical outputs)."""
+    fast = _perturb_fast(examples, text_fields, attack, seed)
+    if fast is not None:
+        return fast
     out = []
     for ex in examples:
         out.append(
@@ -32,6 +36,22 @@ def perturb_examples(
             }
         )
     return out
+
+
+def _perturb_fast(
+    examples: Sequence[Example], text_fields: Sequence[str], attack: BoundAttack, seed: int
+) -> list[dict[str, Perturbed]] | None:
+    from robustx._fast import perturb_many
+
+    if getattr(attack.perturb, "fast_engine", None) is None:  # not a compiled attack: skip the batch
+        return None
+    fields = list(dict.fromkeys(text_fields))
+    requests = [(ex.fields[f], ex.lang, ex.id, f) for ex in examples for f in fields]
+    results = perturb_many(attack, seed, requests)
+    if results is None:
+        return None
+    made = iter(results)
+    return [{f: Perturbed(*next(made)) for f in fields} for _ in examples]
 
 
 Predict = Callable[[list[str], list[str] | None], np.ndarray]

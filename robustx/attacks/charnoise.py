@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from robustx.attacks.base import Perturbation, register_attack
 from robustx.attacks.charops import APPLICABLE, OPS, OpContext
@@ -54,6 +54,13 @@ class CharNoise:
     def __call__(self, text: str, lang: str, rng: random.Random) -> Perturbed:
         ctx, eligible = self._resources(lang)
         return perturb_selected(text, lang, rng, self.rate, eligible, lambda w, r: self._edit(w, r, ctx))
+
+    def fast_engine(self, lang: str) -> Any:
+        """Dispatch hook: the compiled batch engine for ``lang`` (robustx._fast), None where it does not
+        cover this configuration. Its outputs are byte-identical to ``__call__`` (tests/test_fastpath.py)."""
+        from robustx._fast.engine import engine_for, supports
+
+        return engine_for(self, lang) if supports(self) else None
 
     def eligible_words(self, text: str, lang: str) -> tuple[list[Token], list[int]]:
         """For adversarial search: the text's tokens and the indices of the words this attack may edit."""
