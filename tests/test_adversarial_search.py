@@ -216,3 +216,30 @@ def test_max_words_changed_counts_changes() -> None:
     assert problem.max_changes == 2
     assert max_words_changed(problem, ((0, "awful"), (1, "poor")))
     assert not max_words_changed(problem, ((0, "awful"), (1, "poor"), (2, "x")))
+
+
+class WordPresenceEncoder:
+    """A fake sentence encoder: texts with 'awful' point elsewhere than all others."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([[0.0, 1.0] if "awful" in t else [1.0, 0.0] for t in texts])
+
+
+def test_similarity_floor_rejects_candidates_before_they_cost_queries() -> None:
+    from robustx.attacks.search.constraints import SimilarityFloor
+
+    admit = Admit((max_words_changed,), (SimilarityFloor("fake", 0.9, _model=WordPresenceEncoder()),))
+    problem = problem_for("great film and good acting")
+    victim = additive(-0.5)
+    cache = {input_key(problem.original): victim(problem.original)}
+    oracle = Oracle(50, cache)
+
+    def predict(inputs: list[Inputs]) -> np.ndarray:
+        return np.stack([victim(x) for x in inputs])
+
+    job = Job(greedy(problem, UntargetedFlip(0), oracle, admit, None, 1), oracle)
+    run_searches([job], predict, cache)
+    assert isinstance(job.result, Found) and job.result.success
+    assert problem.inputs(job.result.state) == ("nice film and poor acting",)
+    assert input_key(("awful film and good acting",)) not in oracle.seen
+    assert oracle.queries == 1 + 2 + 1 + 2  # 'awful' was never sent to the victim
