@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import platform
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from robustx.attacks.base import BoundAttack, build_attack
 from robustx.errors import SpecError
-from robustx.families import Family, get_family
+from robustx.families import OnPhase, get_family
 from robustx.progress import Stages
 from robustx.store import RunStore, atomic_write_json, run_dir, safe_name
 from robustx.tasks import DataSource, TaskSpec, get_task, load_examples, resolve_languages
 from robustx.tasks.readers import file_sha256
 from robustx.tasks.rows import LoadedRows
+from robustx.types import Example
 
 LOW_COVERAGE = 0.5  # below this fraction of words covered, a resource-bound attack is reported as weak
 _BAR = {"perturbing": "perturbing", "clean": "clean pass", "attacked": "attacked pass"}
@@ -52,42 +54,85 @@ def evaluate(req: EvalRequest, stages: Stages) -> EvalResult:
     """Validate everything cheap first (task, languages, attack, data), then load the model and run."""
     task = get_task(req.task)
     langs = resolve_languages(task, req.langs)
-    attack = build_attack(req.attack).for_data(_data_dirs(req.source))
+    attack = bind_attack(req.attack, task, req.source, langs)
+    data = _load_all(task, req, langs, stages)
+    coverage = attack_coverage(task, attack, data)
+    family = get_family(task.family)
+    stages.log(f"loading model {req.model}")
+    victim = family.load_victim(task, req)
+    config = run_config(req, task, langs, attack, data, victim.describe())
+    store = RunStore(run_dir(req.out, req.model, safe_name(task.name), attack.canonical, req.seed))
+    state = store.prepare(config, req.resume)
+    if state == "complete":
+        return EvalResult(store.root, state, _read_metrics(store))
+    shards = _run_shards(task, data, attack, req, victim, store, stages)
+    metrics = finish_run(store, shards, task, attack, req.model, req.seed, coverage)
+    return EvalResult(store.root, state, metrics)
+
+
+def bind_attack(spec: str, task: TaskSpec, source: DataSource, langs: list[str]) -> BoundAttack:
+    """The run's attack: resources also found under the data dirs, checked for every language."""
+    attack = build_attack(spec).for_data(_data_dirs(source))
     attack.check(langs)
     if attack.search is not None and not getattr(get_family(task.family), "adversarial", False):
         raise SpecError(
             f"{attack.canonical}: adversarial search is not implemented for {task.family} tasks yet"
         )
-    data = _load_all(task, req, langs, stages)
-    coverage = _coverage(task, attack, data)
+    return attack
+
+
+def shard_starts(task: TaskSpec, n_examples: int, shard_size: int) -> list[tuple[int, int]]:
+    """(start, stop) of each stored shard of one language: the unit of resume (robustx grid reuses it)."""
+    # Families that score a language as a whole (retrieval: margins, 1:1 mining) get one shard.
+    size = max(n_examples, 1) if task.options.get("whole_language") else shard_size
+    return [(start, min(start + size, n_examples)) for start in range(0, n_examples, size)]
+
+
+def shard_table(
+    task: TaskSpec,
+    examples: Sequence[Example],
+    attack: BoundAttack,
+    seed: int,
+    victim: Any,
+    on_phase: OnPhase | None = None,
+) -> Any:
+    """One shard's records as an Arrow table (clean + attacked pass through the task's family)."""
+    from robustx.records import to_table
+
     family = get_family(task.family)
-    stages.log(f"loading model {req.model}")
-    victim = family.load_victim(task, req)
-    config = _config(req, task, langs, attack, data, victim.describe())
-    store = RunStore(run_dir(req.out, req.model, safe_name(task.name), attack.canonical, req.seed))
-    state = store.prepare(config, req.resume)
-    if state == "complete":
-        return EvalResult(store.root, state, _read_metrics(store))
-    shards = _run_shards(task, family, data, attack, req, victim, store, stages)
+    cols = family.shard_columns(task, examples, attack, seed, victim, on_phase or (lambda phase, n: None))
+    return to_table(cols)
+
+
+def finish_run(
+    store: RunStore,
+    shards: list[tuple[str, int]],
+    task: TaskSpec,
+    attack: BoundAttack,
+    model: str,
+    seed: int,
+    coverage: dict[str, Any],
+) -> dict[str, Any]:
+    """Metrics from the finished shards, then records.parquet and metrics.json (last)."""
     table = store.read_shards(shards)
     metrics = {
         "task": task.name,
         "attack": attack.canonical,
-        "model": req.model,
-        **family.metrics(task, table, req.seed),
+        "model": model,
+        **get_family(task.family).metrics(task, table, seed),
     }
     if coverage:
         metrics["attack_coverage"] = coverage
         metrics["warnings"] = coverage_warnings(attack.name, coverage)
     store.finalize(shards, metrics)
-    return EvalResult(store.root, state, metrics)
+    return metrics
 
 
 def _data_dirs(source: DataSource) -> list[str]:
     return [source.path] if source.kind == "dir" and source.path else []
 
 
-def _coverage(task: TaskSpec, attack: BoundAttack, data: dict[str, LoadedRows]) -> dict[str, Any]:
+def attack_coverage(task: TaskSpec, attack: BoundAttack, data: dict[str, LoadedRows]) -> dict[str, Any]:
     """Per language, the fraction of words each resource of the attack covers (dictionaries)."""
     out: dict[str, Any] = {}
     for lang, rows in data.items():
@@ -120,7 +165,6 @@ def _load_all(task: TaskSpec, req: EvalRequest, langs: list[str], stages: Stages
 
 def _run_shards(
     task: TaskSpec,
-    family: Family,
     data: dict[str, LoadedRows],
     attack: BoundAttack,
     req: EvalRequest,
@@ -128,29 +172,23 @@ def _run_shards(
     store: RunStore,
     stages: Stages,
 ) -> list[tuple[str, int]]:
-    from robustx.records import to_table
-
     total = sum(len(rows.examples) for rows in data.values())
     bars = {name: stages.stage(name, total) for name in ("perturbing", "clean pass", "attacked pass")}
     shards = []
     for lang, rows in data.items():
-        # Families that score a language as a whole (retrieval: margins, 1:1 mining) get one shard.
-        size = max(len(rows.examples), 1) if task.options.get("whole_language") else req.shard_size
-        for start in range(0, len(rows.examples), size):
-            chunk = rows.examples[start : start + size]
+        for start, stop in shard_starts(task, len(rows.examples), req.shard_size):
+            chunk = rows.examples[start:stop]
             shards.append((lang, start))
             if store.has_shard(lang, start):
                 for bar in bars.values():
                     bar(len(chunk))
                 continue
-            cols = family.shard_columns(
-                task, chunk, attack, req.seed, victim, lambda phase, n: bars[_BAR[phase]](n)
-            )
-            store.write_shard(lang, start, to_table(cols))
+            table = shard_table(task, chunk, attack, req.seed, victim, lambda phase, n: bars[_BAR[phase]](n))
+            store.write_shard(lang, start, table)
     return shards
 
 
-def _config(
+def run_config(
     req: EvalRequest,
     task: TaskSpec,
     langs: list[str],
@@ -209,4 +247,15 @@ def _version(package: str) -> str | None:
         return None
 
 
-__all__ = ["EvalRequest", "EvalResult", "atomic_write_json", "evaluate"]
+__all__ = [
+    "EvalRequest",
+    "EvalResult",
+    "atomic_write_json",
+    "attack_coverage",
+    "bind_attack",
+    "evaluate",
+    "finish_run",
+    "run_config",
+    "shard_starts",
+    "shard_table",
+]
