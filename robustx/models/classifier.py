@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from robustx.errors import ModelError
-from robustx.models.batching import length_sorted_batches
+from robustx.models.batching import length_sorted_batches, to_device
 from robustx.models.loading import first_line, model_fingerprint, pick_device, resolve_model_path
 
 
@@ -28,6 +28,7 @@ class ClassifierVictim:
     batch_size: int = 32
     max_length: int = 256
     bf16: bool = False
+    max_tokens: int | None = None  # padded tokens per batch (GPU); batch_size still caps the rows
 
     def predict(self, first: Sequence[str], second: Sequence[str] | None = None) -> np.ndarray:
         """Class probabilities [n, n_task_labels] in the task's label order."""
@@ -40,18 +41,26 @@ class ClassifierVictim:
             max_length=self.max_length,
         )
         out = np.empty((len(first), len(self.column_order)), dtype=np.float32)
-        for batch in length_sorted_batches(enc, self.tokenizer.pad_token_id or 0, self.batch_size):
-            out[batch.indices] = self._forward(batch.arrays)
+        pad = self.tokenizer.pad_token_id or 0
+        # Batches are queued on the device and copied back once at the end, so on a GPU the host pads
+        # the next batch while the current one runs (no sync per batch).
+        pending = [
+            (batch.indices, self._forward(batch.arrays))
+            for batch in length_sorted_batches(enc, pad, self.batch_size, self.max_tokens)
+        ]
+        for indices, probs in pending:
+            out[indices] = probs.cpu().numpy()
         return out
 
-    def _forward(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+    def _forward(self, arrays: dict[str, np.ndarray]) -> Any:
+        """Probabilities [batch, n_task_labels] as a tensor on the model's device."""
         import torch
 
-        tensors = {k: torch.from_numpy(v).to(self.device, non_blocking=True) for k, v in arrays.items()}
+        tensors = to_device(arrays, self.device)
         with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):
             logits = self.model(**tensors).logits
-        probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
-        return probs[:, self.column_order]
+            probs = torch.softmax(logits.float(), dim=-1)
+        return probs[:, torch.from_numpy(self.column_order).to(probs.device)]
 
     def describe(self) -> dict[str, Any]:
         return {

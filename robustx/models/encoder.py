@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from robustx.errors import ModelError
-from robustx.models.batching import length_sorted_batches
+from robustx.models.batching import length_sorted_batches, to_device
 from robustx.models.loading import first_line, model_fingerprint, pick_device, resolve_model_path
 
 # Model types whose encoder is ``encoder.layer`` (a ModuleList) with nothing after it but pooling.
@@ -54,6 +54,7 @@ class EncoderVictim:
     batch_size: int = 32
     max_length: int = 256
     bf16: bool = False
+    max_tokens: int | None = None  # padded tokens per batch (GPU); batch_size still caps the rows
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised embeddings [n, hidden] (float32), one per text, in input order."""
@@ -62,7 +63,9 @@ class EncoderVictim:
             return np.zeros((0, int(self.model.config.hidden_size)), dtype=np.float32)
         enc = self.tokenizer(unique, truncation=True, max_length=self.max_length)
         vectors = np.empty((len(unique), int(self.model.config.hidden_size)), dtype=np.float32)
-        for batch in length_sorted_batches(enc, self.tokenizer.pad_token_id or 0, self.batch_size):
+        for batch in length_sorted_batches(
+            enc, self.tokenizer.pad_token_id or 0, self.batch_size, self.max_tokens
+        ):
             vectors[batch.indices] = self._forward(batch.arrays)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors /= np.maximum(norms, 1e-12)
@@ -72,7 +75,7 @@ class EncoderVictim:
     def _forward(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
         import torch
 
-        tensors = {k: torch.from_numpy(v).to(self.device) for k, v in arrays.items()}
+        tensors = to_device(arrays, self.device)
         with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):
             out = self.model(**tensors, output_hidden_states=True)
         hidden = out.hidden_states[self.layer].float()

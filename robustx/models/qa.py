@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from robustx.errors import ModelError
-from robustx.models.batching import length_sorted_batches
+from robustx.models.batching import length_sorted_batches, to_device
 from robustx.models.loading import first_line, model_fingerprint, pick_device, resolve_model_path
 
 MAX_QUERY_LENGTH = 64
@@ -43,6 +43,7 @@ class QAVictim:
     max_answer_length: int = 30
     n_best: int = 20
     bf16: bool = False
+    max_tokens: int | None = None  # padded tokens per batch (GPU); batch_size still caps the rows
 
     def predict(self, questions: Sequence[str], contexts: Sequence[str]) -> list[Answer]:
         if not questions:
@@ -91,8 +92,10 @@ class QAVictim:
         starts: list[np.ndarray] = [np.empty(0)] * n
         ends: list[np.ndarray] = [np.empty(0)] * n
         arrays = {k: enc[k] for k in ("input_ids", "token_type_ids") if k in enc}
-        for batch in length_sorted_batches(arrays, self.tokenizer.pad_token_id or 0, self.batch_size):
-            tensors = {k: torch.from_numpy(v).to(self.device) for k, v in batch.arrays.items()}
+        for batch in length_sorted_batches(
+            arrays, self.tokenizer.pad_token_id or 0, self.batch_size, self.max_tokens
+        ):
+            tensors = to_device(batch.arrays, self.device)
             with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):
                 out = self.model(**tensors)
             s, e = out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy()

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from robustx.errors import ModelError
-from robustx.models.batching import length_sorted_batches
+from robustx.models.batching import length_sorted_batches, to_device
 from robustx.models.loading import first_line, model_fingerprint, pick_device, resolve_model_path
 
 
@@ -48,6 +48,7 @@ class TaggerVictim:
     batch_size: int = 32
     max_length: int = 256
     bf16: bool = False
+    max_tokens: int | None = None  # padded tokens per batch (GPU); batch_size still caps the rows
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> Tagged:
         """Word-level task tags for each sentence (same length as its words)."""
@@ -55,7 +56,8 @@ class TaggerVictim:
         out: list[list[str]] = [[self.fallback] * len(words) for words in sentences]
         tagged: list[set[int]] = [set() for _ in sentences]
         enc: dict[str, Sequence[Sequence[int]]] = {"input_ids": [p.ids for p in pieces]}
-        for batch in length_sorted_batches(enc, self.tokenizer.pad_token_id or 0, self.batch_size):
+        pad = self.tokenizer.pad_token_id or 0
+        for batch in length_sorted_batches(enc, pad, self.batch_size, self.max_tokens):
             best = self._forward(batch.arrays)
             for row, index in enumerate(batch.indices):
                 self._assign(pieces[index], best[row], out, tagged)
@@ -108,7 +110,7 @@ class TaggerVictim:
         """Best task label per token position, [batch, width]."""
         import torch
 
-        tensors = {k: torch.from_numpy(v).to(self.device) for k, v in arrays.items()}
+        tensors = to_device(arrays, self.device)
         with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):
             logits = self.model(**tensors).logits
         scores = logits.float()[..., torch.from_numpy(self.column_order).to(self.device)]
