@@ -149,6 +149,7 @@ def attacks() -> None:
 def _register_commands() -> None:
     """Commands living in robustx.commands.* (their heavy imports stay inside the functions)."""
     from robustx.commands.check import check
+    from robustx.commands.grid import grid_app
     from robustx.commands.models import models
     from robustx.commands.perturb import perturb
     from robustx.commands.quickstart import quickstart
@@ -164,6 +165,7 @@ def _register_commands() -> None:
     app.command()(check)
     app.command()(quickstart)
     app.add_typer(resources_app)
+    app.add_typer(grid_app)
 
 
 _register_commands()
