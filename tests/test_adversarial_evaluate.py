@@ -135,3 +135,19 @@ def test_model_free_specs_keep_their_canonical_form_and_output() -> None:
         ",skip_stopwords", ",search=greedy,skip_stopwords"
     )
     assert random.Random(adversarial.canonical).random() != random.Random(plain.canonical).random()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "charnoise:search=greedy,budget=50",
+        "keyboard:search=beam,beam=2,protect=numbers+entities,max_changed=1.0",
+        "wordsub:search=greedy,wir=mask,per_word=2",
+        "codeswitch:search=beam,langs=de+hi,min_similarity=0.5",
+    ],
+)
+def test_adversarial_canonical_spec_rebuilds_the_same_attack(spec: str) -> None:
+    """`robustx check` and --resume rebuild attacks from the canonical spec stored in config.json."""
+    attack = build_attack(spec)
+    again = build_attack(attack.canonical)
+    assert (again.canonical, again.params, again.search) == (attack.canonical, attack.params, attack.search)
