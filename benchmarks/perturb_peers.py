@@ -69,7 +69,8 @@ def _rel(path: Path) -> str:
 
 
 class PeerProcess:
-    """One running runner: ``round(attack)`` -> seconds per language; ``finish()`` -> outputs per attack."""
+    """One running runner: ``round(attack)`` -> seconds per language (wall, CPU); ``finish()`` -> outputs
+    per attack."""
 
     def __init__(self, spec: PeerSpec, job: dict[str, Any], tmp: Path) -> None:
         self.spec, self.tool = spec, spec.tool
@@ -85,9 +86,12 @@ class PeerProcess:
         )
         self.ready = self._expect("ready")
 
-    def round(self, attack: str) -> dict[str, float]:
+    def round(self, attack: str) -> tuple[dict[str, float], dict[str, float]]:
+        """One timed round: (wall-clock, process CPU) seconds per language."""
         self._send({"cmd": "round", "attack": attack})
-        return {k: float(v) for k, v in self._expect("timed")["per_lang"].items()}
+        timed = self._expect("timed")
+        wall = {k: float(v) for k, v in timed["per_lang"].items()}
+        return wall, {k: float(v) for k, v in timed.get("cpu_per_lang", {}).items()}
 
     def finish(self) -> dict[str, list[str]]:
         self._send({"cmd": "finish"})

@@ -28,47 +28,74 @@ def _rows(result: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 def summary_table(result: dict[str, Any]) -> str:
     """Throughput and integrity of every contender, one row each."""
     lines = [
-        "| tool | attack | sentences | sentences/s (best) | median | µs/sentence | changed | altered untouched text | broken clusters |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| tool | attack | sentences | sentences/s (best) | median | µs/sentence | sentences/s (CPU time) | changed | altered untouched text | broken clusters |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for tool, attack, r in _rows(result):
         i = r["integrity"]
         lines.append(
             f"| {tool} | {attack} | {r['sentences']} | {r['sentences_per_s']:,.0f} | "
-            f"{r['sentences_per_s_median']:,.0f} | {r['us_per_sentence']:.1f} | {_pct(i['changed'])} | "
-            f"{_pct(i['altered_untouched'])} | {_pct(i['broken_cluster'])} |"
+            f"{r['sentences_per_s_median']:,.0f} | {r['us_per_sentence']:.1f} | {_num(r.get('sentences_per_s_cpu'))} | "
+            f"{_pct(i['changed'])} | {_pct(i['altered_untouched'])} | {_pct(i['broken_cluster'])} |"
         )
     return "\n".join(lines)
 
 
+def _num(x: float | None, digits: int = 0, suffix: str = "") -> str:
+    return "–" if x is None else f"{x:,.{digits}f}{suffix}"
+
+
 def _modes_table(result: dict[str, Any]) -> str:
     lines = [
-        "| robustx attack | library | stream (`robustx perturb`, in-process) | CLI process (start-up included) | identical outputs |",
-        "|---|---:|---:|---:|---|",
+        "| robustx attack | library (Python path) | stream (`robustx perturb`, in-process) | stream, compiled path off | CLI process (start-up included) | identical outputs |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for attack, r in result["results"]["robustx"]["attacks"].items():
         m = r["modes"]
+        python = m.get("stream_python", {}).get("sentences_per_s")
         lines.append(
             f"| {attack} | {m['library']['sentences_per_s']:,.0f} | {m['stream']['sentences_per_s']:,.0f} | "
-            f"{m['cli']['sentences_per_s']:,.0f} | {'yes' if r['modes_identical_outputs'] else '**no**'} |"
+            f"{_num(python)} | {m['cli']['sentences_per_s']:,.0f} | "
+            f"{'yes' if r['modes_identical_outputs'] else '**no**'} |"
         )
     return "\n".join(lines)
 
 
 def _goals_table(result: dict[str, Any]) -> str:
     lines = [
-        "| robustx | vs | ratio (stream) | ratio (library) | goal | met |",
-        "|---|---|---:|---:|---:|---|",
+        "| robustx | vs | ratio (stream) | ratio (CPU time, stream) | ratio (stream, compiled path off) | ratio (library) | goal | met (stream / CPU time) |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for c in result["comparisons"]:
         peer = f"{c['peer']} {c['peer_attack']}"
         if c["ratio"] is None:
-            lines.append(f"| {c['robustx']} | {peer} | – | – | {c['goal']:.0f}× | {c['note']} |")
+            lines.append(f"| {c['robustx']} | {peer} | – | – | – | – | {c['goal']:.0f}× | {c['note']} |")
             continue
-        met = "yes" if c["met"] else "**no**"
+        met = " / ".join("–" if m is None else "yes" if m else "**no**" for m in (c["met"], c.get("met_cpu")))
         lines.append(
-            f"| {c['robustx']} | {peer} | {c['ratio']:,.1f}× | {c['ratio_library']:,.1f}× | {c['goal']:.0f}× | {met} |"
+            f"| {c['robustx']} | {peer} | {c['ratio']:,.1f}× | {_num(c.get('ratio_cpu'), 1, '×')} | "
+            f"{_num(c.get('ratio_python'), 1, '×')} | {c['ratio_library']:,.1f}× | {c['goal']:.0f}× | {met} |"
         )
+    return "\n".join(lines)
+
+
+def _stages_table(result: dict[str, Any]) -> str:
+    """µs per sentence of the compiled path by stage and language (CPU time)."""
+    stages = result.get("robustx_compiled_stages_us_per_sentence", {})
+    lines = [
+        "| attack | language | whole batch | seeding the RNGs | word segmenter (Python call-back) | the rest "
+        "| set-up per call (ms) |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for attack, per_lang in stages.items():
+        if "status" in per_lang:
+            lines.append(f"| {attack} | – | {per_lang['status']} | | | | |")
+            continue
+        for lang, st in per_lang.items():
+            lines.append(
+                f"| {attack} | {lang} | {st['total_us']:.2f} | {st['seeding_us']:.2f} | "
+                f"{st['segmenter_us']:.2f} | {st['rest_us']:.2f} | {_num(st.get('setup_ms'), 2)} |"
+            )
     return "\n".join(lines)
 
 
@@ -134,21 +161,44 @@ def _examples(result: dict[str, Any]) -> list[str]:
 
 
 def _goal_notes(result: dict[str, Any]) -> list[str]:
-    """One line per missed goal: how fast robustx would have to be, against its own fixed cost."""
+    """One line per missed goal: how fast robustx would have to be, and where its time goes."""
     floor = result["robustx_floor_us_per_sentence"]
     fixed = floor["rng_us"] + floor["tokenize_us"]
+    stages = result.get("robustx_compiled_stages_us_per_sentence", {})
     out = []
     for c in result["comparisons"]:
         if c["met"] is not False:
             continue
         peer = result["results"][c["peer"]]["attacks"][c["peer_attack"]]
+        mine = result["results"]["robustx"]["attacks"][c["robustx"]]
         budget = peer["us_per_sentence"] / c["goal"]
-        out.append(
+        line = (
             f"- Goal missed: robustx {c['robustx']} is {c['ratio']:,.1f}× {c['peer']} {c['peer_attack']}, not "
             f"{c['goal']:.0f}×. {c['peer']} takes {peer['us_per_sentence']:.1f} µs a sentence, so {c['goal']:.0f}× "
-            f"leaves {budget:.2f} µs; the per-example RNG and script-aware tokenization alone take {fixed:.1f} µs."
+            f"leaves {budget:.2f} µs."
         )
+        per_lang = stages.get(c["robustx"])
+        if per_lang and "status" not in per_lang:
+            n = mine["sentences_per_lang"]
+            total = sum(n.values())
+            seg = sum(st["segmenter_us"] * n[lang] for lang, st in per_lang.items()) / total
+            worst = max(per_lang, key=lambda lang: per_lang[lang]["segmenter_us"])
+            line += (
+                f" The compiled path spends {seg:.1f} µs a sentence (over the whole set, CPU time) in the word "
+                f"segmenters it calls back (Thai nlpo3, Chinese jieba), {per_lang[worst]['segmenter_us']:.1f} µs "
+                f"per {worst} sentence; see the stage table."
+            )
+        else:
+            line += f" The per-example RNG and script-aware tokenization alone take {fixed:.1f} µs."
+        out.append(line)
     return out + ([""] if out else [])
+
+
+def _compiled(result: dict[str, Any]) -> str:
+    state = result["machine"].get("robustx_compiled_path")
+    if state is None:
+        return "not recorded"
+    return ("on — " if state["on"] else "**off** — ") + state["status"]
 
 
 def readme_section(result: dict[str, Any], json_path: Path) -> str:
@@ -182,7 +232,10 @@ def readme_section(result: dict[str, Any], json_path: Path) -> str:
         "",
         summary_table(result),
         "",
-        "robustx's figure above is its `stream` mode. The three ways robustx was timed:",
+        f"robustx's figure above is its `stream` mode, what `robustx perturb` runs; compiled path: "
+        f"{_compiled(result)}. *CPU time*: each tool's own process CPU seconds for the same rounds, which "
+        "leave out the time other processes held a core (wall-clock figures on this shared machine swing "
+        "with its load). The ways robustx was timed:",
         "",
         _modes_table(result),
         "",
@@ -190,9 +243,14 @@ def readme_section(result: dict[str, Any], json_path: Path) -> str:
         "",
         _goals_table(result),
         "",
-        f"Fixed costs of every robustx sentence, measured in the same run: the per-example RNG "
-        f"(`random.Random` seeded from a string) {floor['rng_us']:.1f} µs, script-aware tokenization "
-        f"{floor['tokenize_us']:.1f} µs.",
+        f"Fixed costs of every robustx sentence on the Python path, measured in the same run: the per-example "
+        f"RNG (`random.Random` seeded from a string) {floor['rng_us']:.1f} µs, script-aware tokenization "
+        f"{floor['tokenize_us']:.1f} µs. The compiled path (robustx/_fast, byte-identical outputs), µs per "
+        "sentence by stage (best of 5, CPU time); *set-up per call*: parsing the spec, loading the language's "
+        "resources and building the engine, paid once by every `robustx perturb` call (here once per language "
+        "block and round, so it is part of the stream figures):",
+        "",
+        _stages_table(result),
         "",
         *_goal_notes(result),
         "Sentences/s per language:",

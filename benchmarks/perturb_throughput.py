@@ -8,10 +8,11 @@ Devanagari, Thai, Han) for the swap attacks, and 2,000 over the languages robust
 Contenders (same rate, seed and sentences; see benchmarks/peers/ for how each peer is configured):
 
 * robustx ``keyboard``, ``charswap`` and ``charnoise`` (the four ops of TextAttack's CharSwapAugmenter), each
-  timed three ways: ``library`` (``attack.perturb`` per sentence, per-example RNG included), ``stream``
-  (``robustx.perturb_io.perturb_stream``, what ``robustx perturb`` runs, in-process: the headline figure),
-  and ``cli`` (``robustx perturb`` on a JSONL file in a fresh process: start-up and imports included).
-  The three must give byte-identical outputs.
+  timed four ways: ``library`` (``attack.perturb`` per sentence, per-example RNG included: the Python path),
+  ``stream`` (``robustx.perturb_io.perturb_stream``, what ``robustx perturb`` runs, in-process: the headline
+  figure; it runs the compiled path robustx/_fast where that is built, as users get it), ``stream_python``
+  (the same with the compiled path switched off, ``ROBUSTX_FAST=0``), and ``cli`` (``robustx perturb`` on a
+  JSONL file in a fresh process: start-up and imports included). All must give byte-identical outputs.
 * nlpaug ``KeyboardAug`` and ``RandomCharAug(action="swap")`` with a whitespace tokenizer, in
   ``benchmarks/.venv-nlpaug``; TextAttack ``CharSwapAugmenter`` in ``benchmarks/textattack_venv``.
   Each peer runs in a subprocess of its own venv (benchmarks/peers/protocol.py), driven round by round.
@@ -19,9 +20,11 @@ Contenders (same rate, seed and sentences; see benchmarks/peers/ for how each pe
 Timing: one untimed warm-up on other sentences (lazy loading of layouts, dictionaries and segmenters is off
 the clock), then rounds run round-robin (every contender once per round, so a burst of load on a shared
 machine hits all of them); a contender's figure is its best round (sentences / seconds), as ``timeit``
-advises, with the median beside it. Before every robustx round its per-text caches (the word-segmentation
-memo for zh/th) are cleared, so every round is a first pass over these sentences; the peers keep whatever
-they cache. Integrity (benchmarks/perturb_integrity.py) is computed from each contender's outputs.
+advises, with the median beside it. Every round is also timed in process CPU seconds (each tool's own
+process), which leaves out the time other processes held the core: on a loaded machine that figure, and
+the ratios from it, are the steadier ones. Before every robustx round its per-text caches (the
+word-segmentation memo for zh/th) are cleared, so every round is a first pass over these sentences (the
+compiled path keeps no such memo); the peers keep whatever they cache. Integrity (benchmarks/perturb_integrity.py) is computed from each contender's outputs.
 
     python benchmarks/perturb_throughput.py                      # full run -> benchmarks/results/, README
     python benchmarks/perturb_throughput.py --quick --tools robustx --out /tmp/p.json --readme none
@@ -30,6 +33,7 @@ they cache. Integrity (benchmarks/perturb_integrity.py) is computed from each co
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import io
 import json
@@ -40,7 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +59,7 @@ DEFAULT_README = HERE / "README.md"
 LANGS = ("en", "de", "ru", "ar", "hi", "th", "zh")
 ROBUSTX_ATTACKS = {"keyboard": "keyboard", "charswap": "charswap", "charnoise": "charnoise"}
 SENTENCE_SET = {"keyboard": "keyboard", "charswap": "swap", "charnoise": "swap"}
+MODES = ("library", "stream", "stream_python", "cli")  # "stream" (robustx perturb as users get it) heads
 # (robustx attack, peer, peer attack, goal: robustx sentences/s over the peer's)
 COMPARISONS = (
     ("keyboard", "nlpaug", "keyboard", 20.0),
@@ -179,7 +184,10 @@ def _clear_text_caches() -> None:
     wordseg._segment_cached.cache_clear()
 
 
-def robustx_library_round(spec: str, blocks: Blocks, seed: int) -> tuple[list[str], dict[str, float]]:
+Round = tuple[list[str], dict[str, float], dict[str, float]]  # outputs, wall and CPU seconds per language
+
+
+def robustx_library_round(spec: str, blocks: Blocks, seed: int) -> Round:
     """``attack.perturb`` per sentence with its own RNG (id = line number in the language block)."""
     from robustx.attacks.base import build_attack
 
@@ -188,30 +196,64 @@ def robustx_library_round(spec: str, blocks: Blocks, seed: int) -> tuple[list[st
     _clear_text_caches()
     outputs: list[str] = []
     per_lang: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     for lang, texts in blocks:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for number, text in enumerate(texts, start=1):
             outputs.append(perturb(text, lang, rng(seed, str(number), lang, "text")).text)
         per_lang[lang] = time.perf_counter() - start
-    return outputs, per_lang
+        cpu[lang] = time.process_time() - start_cpu
+    return outputs, per_lang, cpu
 
 
-def robustx_stream_round(spec: str, blocks: Blocks, seed: int) -> tuple[list[str], dict[str, float]]:
-    """``perturb_stream`` over each language's lines, as ``robustx perturb -a SPEC -l LANG`` runs it."""
+def robustx_stream_round(spec: str, blocks: Blocks, seed: int, compiled: bool = True) -> Round:
+    """``perturb_stream`` over each language's lines, as ``robustx perturb -a SPEC -l LANG`` runs it
+    (``compiled=False``: with the compiled path switched off, as ``ROBUSTX_FAST=0`` does)."""
     from robustx.perturb_io import PerturbJob, perturb_stream
 
     _clear_text_caches()
     outputs: list[str] = []
     per_lang: dict[str, float] = {}
-    for lang, texts in blocks:
-        lines = [text + "\n" for text in texts]
-        job = PerturbJob(spec, lang, seed, False, ("text",), None, None, False)
-        sink = io.StringIO()
-        start = time.perf_counter()
-        perturb_stream(job, lines, sink)
-        per_lang[lang] = time.perf_counter() - start
-        outputs.extend(sink.getvalue().split("\n")[:-1])
-    return outputs, per_lang
+    cpu: dict[str, float] = {}
+    with compiled_path(compiled):
+        for lang, texts in blocks:
+            lines = [text + "\n" for text in texts]
+            job = PerturbJob(spec, lang, seed, False, ("text",), None, None, False)
+            sink = io.StringIO()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            perturb_stream(job, lines, sink)
+            per_lang[lang] = time.perf_counter() - start
+            cpu[lang] = time.process_time() - start_cpu
+            outputs.extend(sink.getvalue().split("\n")[:-1])
+    return outputs, per_lang, cpu
+
+
+@contextlib.contextmanager
+def compiled_path(on: bool) -> Iterator[None]:
+    """The compiled path (robustx/_fast) as robustx decides (``on``), or switched off (ROBUSTX_FAST=0)."""
+    import robustx._fast as fast
+
+    before = os.environ.get("ROBUSTX_FAST")
+    if not on:
+        os.environ["ROBUSTX_FAST"] = "0"
+    fast.status.cache_clear()
+    fast.status()  # decided once per process in real use (~10 ms: digest of the emulated code): off the clock
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("ROBUSTX_FAST", None)
+        else:
+            os.environ["ROBUSTX_FAST"] = before
+        fast.status.cache_clear()
+
+
+def compiled_status() -> dict[str, Any]:
+    import robustx._fast as fast
+
+    fast.status.cache_clear()
+    on, why = fast.status()
+    return {"on": on, "status": why}
 
 
 def _robustx_command() -> list[str]:
@@ -221,7 +263,9 @@ def _robustx_command() -> list[str]:
     )
 
 
-def robustx_cli_round(spec: str, sentences: SentenceSet, seed: int, tmp: Path) -> tuple[list[str], float]:
+def robustx_cli_round(
+    spec: str, sentences: SentenceSet, seed: int, tmp: Path
+) -> tuple[list[str], float, float]:
     """One ``robustx perturb`` process over a JSONL file of all languages (same ids, so same outputs)."""
     src, dst = tmp / f"{sentences.name}.jsonl", tmp / f"{sentences.name}.{spec.split(':')[0]}.out.jsonl"
     if not src.exists():
@@ -234,17 +278,24 @@ def robustx_cli_round(spec: str, sentences: SentenceSet, seed: int, tmp: Path) -
     first = sentences.blocks[0][0]
     cmd = [*_robustx_command(), "perturb", "-a", spec, "-l", first, "--seed", str(seed), "--jsonl"]
     cmd += ["--fields", "text", "--id-field", "id", "--lang-field", "lang", str(src), "-o", str(dst)]
-    start = time.perf_counter()
+    start, before = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _children_cpu() - before
     if proc.returncode != 0:
         raise RuntimeError(f"robustx perturb failed ({proc.returncode}): {proc.stderr[-1000:]}")
     lines = dst.read_text(encoding="utf-8").splitlines()
-    return [str(json.loads(line)["text"]) for line in lines], wall
+    return [str(json.loads(line)["text"]) for line in lines], wall, cpu
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def robustx_floor(spec: str, sentences: SentenceSet, seed: int) -> dict[str, float]:
-    """Microseconds per sentence of the two fixed costs of every robustx perturbation: the per-example
+    """Microseconds per sentence of the two fixed costs of every sentence on the Python path: the per-example
     RNG (``random.Random`` seeded from a string) and script-aware tokenization (cold segmentation memo)."""
     from robustx.attacks.base import build_attack
     from robustx.text.segment import tokenize
@@ -262,6 +313,79 @@ def robustx_floor(spec: str, sentences: SentenceSet, seed: int) -> dict[str, flo
     return {"rng_us": round(rng_s / len(flat) * 1e6, 2), "tokenize_us": round(tok_s / len(flat) * 1e6, 2)}
 
 
+def compiled_stages(spec: str, sentences: SentenceSet, seed: int, repeats: int = 5) -> dict[str, Any]:
+    """Where the compiled path's time goes, µs per sentence and language (best of ``repeats``, CPU time):
+    the whole batch (``Engine.run``: seeding, tokens, words, edits, output), the seeding alone (8 keys at a
+    time, as the batch seeds them), and the word segmenters it calls back in Python (jieba, nlpo3, MeCab)."""
+    import robustx._fast as fast
+
+    if not fast.status()[0]:
+        return {"status": fast.status()[1]}
+    from robustx._fast import _charnoise
+    from robustx.attacks.base import build_attack
+    from robustx.text import segment, wordseg
+
+    attack = build_attack(spec)
+    prefix = f"{seed}:{attack.canonical}:"
+    out: dict[str, Any] = {}
+    for lang, texts in sentences.blocks:
+        engine = attack.perturb.fast_engine(lang)  # type: ignore[attr-defined]
+        keys = [f"{prefix}{k}:{lang}:text" for k in range(1, len(texts) + 1)]
+        runs = _spaceless_runs(texts, segment, wordseg)
+
+        def run(engine: Any = engine, texts: list[str] = texts, lang: str = lang) -> None:
+            engine.run(texts, prefix, 1, f":{lang}:text", False, wordseg._backend, wordseg.segment_word)
+
+        def seed_all(keys: list[str] = keys) -> None:
+            _charnoise.seed_batch(keys)
+
+        def segment_all(runs: list[tuple[str, str]] = runs) -> None:
+            for code, text in runs:
+                backend = wordseg._backend(code)
+                if backend is not None:
+                    backend.cut(text)
+
+        def setup(lang: str = lang) -> None:  # what each `robustx perturb` call pays once per language
+            fresh = build_attack(spec)
+            fresh.check([lang])
+            fresh.perturb.fast_engine(lang)  # type: ignore[attr-defined]
+
+        n = len(texts)
+        total, seeding, segmenters = (_best_cpu(f, repeats) / n * 1e6 for f in (run, seed_all, segment_all))
+        out[lang] = {
+            "setup_ms": round(_best_cpu(setup, repeats) * 1e3, 3),
+            "total_us": round(total, 2),
+            "seeding_us": round(min(seeding, total), 2),
+            "segmenter_us": round(segmenters, 2),
+            "rest_us": round(max(0.0, total - min(seeding, total) - segmenters), 2),
+        }
+    return out
+
+
+def _spaceless_runs(texts: list[str], segment: Any, wordseg: Any) -> list[tuple[str, str]]:
+    """(segmenter code, run) for every run a segmenter is called on (wordseg._segment_cached's runs)."""
+    runs = []
+    for text in texts:
+        for tok in segment._base_tokens(text):
+            if not tok.is_word or not wordseg.needs_segmentation(tok.text):
+                continue
+            for m in wordseg._RUN_RE.finditer(tok.text):
+                family = m.lastgroup
+                if family in ("th", "cjk"):
+                    code = "th" if family == "th" else "ja" if wordseg._KANA_RE.search(m.group()) else "zh"
+                    runs.append((code, m.group()))
+    return runs
+
+
+def _best_cpu(fn: Callable[[], None], repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
+
+
 # ------------------------------------------------------------------------------------------- timing
 
 
@@ -273,10 +397,13 @@ class Timings:
     per_lang_n: dict[str, int]
     seconds: list[float] = field(default_factory=list)
     per_lang: list[dict[str, float]] = field(default_factory=list)
+    cpu: list[dict[str, float]] = field(default_factory=list)  # process CPU seconds, same shape
 
-    def add(self, per_lang: dict[str, float]) -> None:
+    def add(self, per_lang: dict[str, float], cpu: dict[str, float] | None = None) -> None:
         self.per_lang.append(per_lang)
         self.seconds.append(sum(per_lang.values()))
+        if cpu:
+            self.cpu.append(cpu)
 
     def summary(self) -> dict[str, Any]:
         best, median = min(self.seconds), statistics.median(self.seconds)
@@ -293,6 +420,16 @@ class Timings:
                 lang: round(count / min(r[lang] for r in self.per_lang), 1)
                 for lang, count in self.per_lang_n.items()
             }
+        if self.cpu and len(self.cpu) == len(self.seconds):
+            cpu = [sum(r.values()) for r in self.cpu]
+            out["sentences_per_s_cpu"] = round(self.n / max(min(cpu), 1e-9), 1)
+            out["us_per_sentence_cpu"] = round(min(cpu) / self.n * 1e6, 2)
+            out["seconds_cpu_all"] = [round(c, 4) for c in cpu]
+            if set(self.cpu[0]) == set(self.per_lang_n):
+                out["per_lang_sentences_per_s_cpu"] = {
+                    lang: round(count / max(min(r[lang] for r in self.cpu), 1e-9), 1)
+                    for lang, count in self.per_lang_n.items()
+                }
         return out
 
 
@@ -318,7 +455,7 @@ def robustx_contenders(args: argparse.Namespace, sets: dict[str, SentenceSet]) -
         spec = build_attack(f"{attack}:rate={args.rate},min_len={args.min_len}").canonical
         sentences = sets[SENTENCE_SET[name]]
         contender = Contender("robustx", name, sentences, {"spec": spec})
-        contender.modes = {mode: _timings(sentences) for mode in ("library", "stream", "cli")}
+        contender.modes = {mode: _timings(sentences) for mode in MODES}
         out.append(contender)
     return out
 
@@ -327,6 +464,7 @@ def warm_up(contenders: list[Contender], seed: int) -> None:
     for c in contenders:
         robustx_library_round(c.config["spec"], c.sentences.warmup, seed)
         robustx_stream_round(c.config["spec"], c.sentences.warmup, seed)
+        robustx_stream_round(c.config["spec"], c.sentences.warmup, seed, compiled=False)
 
 
 @dataclass
@@ -374,14 +512,16 @@ def start_peer(
 
 
 def robustx_round(c: Contender, args: argparse.Namespace, r: int, tmp: Path) -> None:
-    spec = c.config["spec"]
-    c.outputs["library"], per_lang = robustx_library_round(spec, c.sentences.blocks, args.seed)
-    c.modes["library"].add(per_lang)
-    c.outputs["stream"], per_lang = robustx_stream_round(spec, c.sentences.blocks, args.seed)
-    c.modes["stream"].add(per_lang)
+    spec, blocks = c.config["spec"], c.sentences.blocks
+    c.outputs["library"], per_lang, cpu = robustx_library_round(spec, blocks, args.seed)
+    c.modes["library"].add(per_lang, cpu)
+    c.outputs["stream"], per_lang, cpu = robustx_stream_round(spec, blocks, args.seed)
+    c.modes["stream"].add(per_lang, cpu)
+    c.outputs["stream_python"], per_lang, cpu = robustx_stream_round(spec, blocks, args.seed, compiled=False)
+    c.modes["stream_python"].add(per_lang, cpu)
     if r < args.cli_rounds:
-        c.outputs["cli"], wall = robustx_cli_round(spec, c.sentences, args.seed, tmp)
-        c.modes["cli"].add({"all": wall})
+        c.outputs["cli"], wall, cli_cpu = robustx_cli_round(spec, c.sentences, args.seed, tmp)
+        c.modes["cli"].add({"all": wall}, {"all": cli_cpu})
 
 
 def peer_round(peer: Peer, r: int) -> None:
@@ -389,7 +529,7 @@ def peer_round(peer: Peer, r: int) -> None:
         return
     for c in peer.contenders:
         try:
-            c.modes["peer"].add(peer.process.round(c.attack))
+            c.modes["peer"].add(*peer.process.round(c.attack))
         except PeerError as err:
             peer.error = str(err)
             return
@@ -487,6 +627,10 @@ def comparisons(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         }
         row["ratio"] = round(mine["sentences_per_s"] / speed, 1)
         row["ratio_library"] = round(mine["modes"]["library"]["sentences_per_s"] / speed, 1)
+        row["ratio_python"] = round(mine["modes"]["stream_python"]["sentences_per_s"] / speed, 1)
+        if "sentences_per_s_cpu" in mine and "sentences_per_s_cpu" in other:
+            row["ratio_cpu"] = round(mine["sentences_per_s_cpu"] / other["sentences_per_s_cpu"], 1)
+            row["met_cpu"] = row["ratio_cpu"] >= goal
         row["met"] = row["ratio"] >= goal
         row["same_sentences"] = mine["sentences_per_lang"] == other["sentences_per_lang"]
         rows.append({**row, "ratio_per_lang": per_lang})
@@ -535,6 +679,7 @@ def machine_info() -> dict[str, Any]:
         "robustx_imported_from": _robustx_dir(),
         "regex": metadata.version("regex"),
         "load_avg_1min_before": round(os.getloadavg()[0], 2),
+        "robustx_compiled_path": compiled_status(),
     }
 
 
@@ -611,6 +756,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "results": results,
         "comparisons": comparisons(results),
         "robustx_floor_us_per_sentence": robustx_floor(f"charswap:rate={args.rate}", sets["swap"], args.seed),
+        "robustx_compiled_stages_us_per_sentence": {
+            name: compiled_stages(
+                f"{attack}:rate={args.rate},min_len={args.min_len}", sets[SENTENCE_SET[name]], args.seed
+            )
+            for name, attack in (("charswap", "charswap"), ("keyboard", "keyboard"))
+        },
     }
 
 

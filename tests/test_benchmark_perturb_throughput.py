@@ -66,7 +66,7 @@ def test_quick_run_times_every_robustx_mode_on_the_requested_sentences(
     assert set(attacks) == set(ROBUSTX_ATTACKS)
     for name, row in attacks.items():
         assert row["spec"].startswith(f"{name}:") and "rate=0.3" in row["spec"]
-        assert set(row["modes"]) == {"library", "stream", "cli"}
+        assert set(row["modes"]) == {"library", "stream", "stream_python", "cli"}
         assert (
             len(row["modes"]["library"]["seconds_all"]) == 2 and len(row["modes"]["cli"]["seconds_all"]) == 1
         )

@@ -182,6 +182,10 @@ static int run_lanes(batch *b, PyObject **texts, PyObject **ids, long long numbe
     if (rx_rng_seed_many(b->rngs, msgs, lens, (int)m) < 0) return -1;
     for (Py_ssize_t l = 0; l < m; l++) {
         Py_ssize_t n;
+        if (PyUnicode_GET_LENGTH(texts[l]) >= INT32_MAX / 2) { /* offsets are int32 */
+            PyErr_SetString(PyExc_OverflowError, "text too long for the compiled path");
+            return -1;
+        }
         uint32_t *s = ucs4(texts[l], &b->buf, &n);
         if (s == NULL) return -1;
         int newline = b->lines && n > 0 && s[n - 1] == '\n';
@@ -340,6 +344,38 @@ static PyObject *py_rng_states(PyObject *mod, PyObject *keys) {
     return out;
 }
 
+/* seed_batch(keys): seed every key, RX_LANES at a time as Engine.run does; nothing kept (for timing). */
+static PyObject *py_seed_batch(PyObject *mod, PyObject *keys) {
+    (void)mod;
+    PyObject *seq = PySequence_Fast(keys, "keys must be a sequence");
+    if (seq == NULL) return NULL;
+    rx_rng *rngs = PyMem_Malloc(RX_LANES * sizeof(rx_rng));
+    int rc = rngs == NULL ? (PyErr_NoMemory(), -1) : 0;
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t base = 0; base < count && rc == 0; base += RX_LANES) {
+        const uint8_t *msgs[RX_LANES];
+        size_t lens[RX_LANES];
+        Py_ssize_t m = count - base < RX_LANES ? count - base : RX_LANES;
+        for (Py_ssize_t l = 0; l < m && rc == 0; l++) {
+            PyObject *key = PySequence_Fast_GET_ITEM(seq, base + l);
+            Py_ssize_t n;
+            const char *u = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &n) : NULL;
+            if (u == NULL) {
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "keys must be str");
+                rc = -1;
+                break;
+            }
+            msgs[l] = (const uint8_t *)u;
+            lens[l] = (size_t)n;
+        }
+        if (rc == 0) rc = rx_rng_seed_many(rngs, msgs, lens, (int)m);
+    }
+    PyMem_Free(rngs);
+    Py_DECREF(seq);
+    if (rc < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
 /* draws(key, script): script items ("random",), ("state",), ("below", n), ("shuffle", n), ("sample", n, k); the
  * answers as random.Random(key) gives them (shuffle/sample act on list(range(n))). */
 static PyObject *py_draws(PyObject *mod, PyObject *args) {
@@ -473,6 +509,7 @@ static PyObject *py_props(PyObject *mod, PyObject *noargs) {
 static PyMethodDef module_methods[] = {
     {"rng_state", py_rng_state, METH_O, "rng_state(key) -> the 624 MT words and index after seeding"},
     {"rng_states", py_rng_states, METH_O, "rng_states(keys) -> rng_state of up to 8 keys, seeded together"},
+    {"seed_batch", py_seed_batch, METH_O, "seed_batch(keys) -> None: seed them as Engine.run does (timing)"},
     {"draws", py_draws, METH_VARARGS, "draws(key, script) -> answers of random.Random(key) to script"},
     {"sha512", py_sha512, METH_O, "sha512(data) -> digest"},
     {"graphemes", py_graphemes, METH_O, "graphemes(text) -> regex \\X clusters"},
