@@ -132,11 +132,16 @@ def _data_dirs(source: DataSource) -> list[str]:
     return [source.path] if source.kind == "dir" and source.path else []
 
 
+def _as_text(value: Any) -> str:
+    """A text field as the words an attack sees: tagging fields are word lists, joined by spaces."""
+    return " ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+
+
 def attack_coverage(task: TaskSpec, attack: BoundAttack, data: dict[str, LoadedRows]) -> dict[str, Any]:
     """Per language, the fraction of words each resource of the attack covers (dictionaries)."""
     out: dict[str, Any] = {}
     for lang, rows in data.items():
-        texts = [str(ex.fields[f]) for ex in rows.examples for f in task.text_fields]
+        texts = [_as_text(ex.fields[f]) for ex in rows.examples for f in task.text_fields]
         got = attack.coverage(texts, lang)
         if got is not None:
             out[lang] = got

@@ -217,3 +217,18 @@ def test_installed_freedict_databases_import() -> None:
         got = read_database(db)
         assert len(got.pairs) > 500, db.name
         assert all(src and tgt and "\n" not in tgt for src, tgt in got.pairs[:2000])
+
+
+def test_coverage_of_tagged_text_counts_its_words_not_tuple_punctuation() -> None:
+    from robustx.attacks.base import BoundAttack
+    from robustx.evaluate import attack_coverage
+    from robustx.tasks import get_task
+    from robustx.tasks.rows import LoadedRows
+    from robustx.types import Example
+
+    attack = BoundAttack("codeswitch", {}, "codeswitch", CodeSwitch(Dictionaries(TABLES), langs=("de",)))
+    words = ("my", "house", "is", "big")
+    rows = LoadedRows(
+        [Example("udpos/test/0", "udpos", "en", {"tokens": words}, ("PRON", "NOUN", "AUX", "ADJ"))]
+    )
+    assert attack_coverage(get_task("udpos"), attack, {"en": rows}) == {"en": {"de": pytest.approx(2 / 4)}}
