@@ -149,6 +149,19 @@ def test_stopword_skip_same_output(lang: str, text: str) -> None:
     assert_same(attack, [text, text.upper() + " the der и في और"], lang)
 
 
+def test_lone_surrogates_unicode_ids_and_odd_seeds_same_output() -> None:
+    """Texts with lone surrogates (a str may hold them), ids and seeds the key's UTF-8 must carry exactly."""
+    texts = ["ab\ud800cd efgh \udfffijk", "naïve café \U0001f600 résumé", "\ud83d\ude00 mixed halves here"]
+    for spec in ("charnoise:rate=1.0", "charswap:rate=0.5"):
+        attack = build_attack(spec)
+        for seed in (-1, 0, 2**70):
+            requests = [(t, "fr", f"例/{i}/ñ", "hypothesis") for i, t in enumerate(texts)]
+            fast = _fast.perturb_many(attack, seed, requests)
+            assert fast is not None
+            for (text, lang, ex_id, field), got in zip(requests, fast, strict=True):
+                assert got == _python(attack, seed, text, lang, ex_id, field)
+
+
 # ------------------------------------------------------------------------------------ real sentences
 
 

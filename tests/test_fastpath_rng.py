@@ -130,3 +130,12 @@ def test_state_between_draws_over_several_rounds() -> None:
             script.append(("below", 1000))
             expected.append(r._randbelow(1000))
     assert _charnoise.draws("abc", script) == expected
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 64, 1000, 2**31 + 5])
+def test_choice_is_randbelow_of_the_length(n: int) -> None:
+    """Random.choice(seq) is seq[_randbelow(len(seq))]: what the ops' choice() calls compile to."""
+    key = f"choice:{n}"
+    r = random.Random(key)
+    expected = [r.choice(range(n)) for _ in range(50)]
+    assert _charnoise.draws(key, [("below", n)] * 50) == expected
