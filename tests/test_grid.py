@@ -228,3 +228,38 @@ def test_example_grid_file_plans_on_real_data(grid_models: Path, xtreme_dir: Pat
     plan = plan_grid(spec, write=False)
     assert len(plan.cells) == 2 * 2 * len(spec.attacks) and len(plan.jobs) == len(plan.cells) * 2
     assert not (tmp_path / "runs").exists()
+
+
+def test_scheduler_keeps_models_on_their_workers_and_staggers_checkpoints() -> None:
+    """Two checkpoints of one task start half a grid apart (their perturbations are shared)."""
+    from robustx.grid.jobs import ShardJob
+    from robustx.grid.schedule import Scheduler
+    from robustx.tasks import DataSource
+
+    def job(model: str, start: int) -> ShardJob:
+        src = DataSource("dir", path="x")
+        return ShardJob(
+            f"{model}{start}",
+            "r",
+            model,
+            "h",
+            "xnli",
+            src,
+            "de",
+            "test",
+            None,
+            start,
+            start + 1,
+            "none",
+            0,
+            "e",
+        )
+
+    queue = Scheduler([job(m, s) for m in ("a", "b") for s in range(4)])
+    first, second = queue.take(None), queue.take(None)  # two fresh workers
+    assert first is not None and second is not None
+    assert (first.model, first.start, second.model, second.start) == ("a", 0, "b", 2)
+    taken = [queue.take("a") for _ in range(4)]  # the worker holding "a" finishes a, then helps with b
+    assert [(j.model, j.start) for j in taken if j] == [("a", 1), ("a", 2), ("a", 3), ("b", 3)]
+    queue.put_back(first)  # its worker died: first in line again
+    assert len(queue) == 3 and queue.take("a") is first

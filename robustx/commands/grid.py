@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -53,29 +55,43 @@ def run_command(
     """Evaluate every cell of a grid; finished shards are skipped, interrupted grids resume."""
     from robustx.cli import user_errors
 
-    with user_errors():
-        from robustx.grid.spec import check_run_options, load_grid_spec
-
-        spec = load_grid_spec(grid)
-        given: dict[str, Any] = {
-            "backend": backend, "address": address, "workers": workers, "cpus_per_worker": cpus_per_worker,
-            "gpus_per_worker": gpus_per_worker, "max_tokens": max_tokens, "batch_size": batch_size,
-            "device": device, "bf16": bf16, "cache": str(cache) if cache else None,
-        }  # fmt: skip
-        run = replace(spec.run, **{k: v for k, v in given.items() if v is not None})
-        run = check_run_options(replace(run, use_cache=run.use_cache and not no_cache))
-        spec = replace(spec, run=run, out=out or spec.out)
-        log = (lambda line: None) if quiet else (lambda line: typer.echo(line, err=True))
+    given = {
+        "backend": backend, "address": address, "workers": workers, "cpus_per_worker": cpus_per_worker,
+        "gpus_per_worker": gpus_per_worker, "max_tokens": max_tokens, "batch_size": batch_size,
+        "device": device, "bf16": bf16, "cache": str(cache) if cache else None,
+        "use_cache": False if no_cache else None,
+    }  # fmt: skip
+    with user_errors(), _interrupt_hint():
+        spec = _load(grid, out, given)
         if dry_run:
             _dry_run(spec)
             return
         from robustx.grid.run import run_grid
 
+        log = (lambda line: None) if quiet else (lambda line: typer.echo(line, err=True))
         summary = run_grid(spec, log=log)
         for line in summary.lines():
             typer.echo(line)
         if summary_json is not None:
             summary_json.write_text(json.dumps(summary.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def _load(grid: Path, out: Path | None, given: dict[str, Any]) -> Any:
+    """The grid file with the command line's options over its [run] table."""
+    from robustx.grid.spec import check_run_options, load_grid_spec
+
+    spec = load_grid_spec(grid)
+    run = check_run_options(replace(spec.run, **{k: v for k, v in given.items() if v is not None}))
+    return replace(spec, run=run, out=out or spec.out)
+
+
+@contextmanager
+def _interrupt_hint() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo("interrupted: finished shards are kept; run the same command again to continue", err=True)
+        raise typer.Exit(130) from None
 
 
 def _dry_run(spec: Any) -> None:

@@ -75,6 +75,17 @@ def plan_grid(spec: GridSpec, write: bool = True, log: Callable[[str], None] = l
     return GridPlan(cells, jobs, cell_of)
 
 
+@dataclass(frozen=True)
+class _TaskData:
+    """One task's data as planning needs it (the examples themselves are dropped after the task)."""
+
+    name: str  # as the grid file names it (a variant such as tatoeba:layer=12 included)
+    task: Any  # TaskSpec
+    langs: list[str]
+    data: dict[str, Any]  # lang -> LoadedRows
+    ranges: dict[str, list[tuple[int, int, str]]]  # lang -> (start, stop, examples digest) per shard
+
+
 def _task_cells(
     spec: GridSpec, task_name: str, task: Any, langs: list[str], write: bool
 ) -> list[tuple[Cell, list[ShardJob]]]:
@@ -82,16 +93,14 @@ def _task_cells(
     from robustx.tasks import load_examples
 
     data = {lang: load_examples(task, spec.source, lang, spec.split, spec.limit) for lang in langs}
-    ranges = _ranges(task, data, spec.run.shard_size)
+    td = _TaskData(task_name, task, langs, data, _ranges(task, data, spec.run.shard_size))
     cells = []
     for attack_spec in spec.attacks:
         attack = bind_attack(attack_spec, task, spec.source, langs)
         coverage = attack_coverage(task, attack, data)
         for model in spec.models_for(task_name):
             for seed in spec.seeds:
-                cells.append(
-                    _cell(spec, task_name, task, langs, data, ranges, attack, coverage, model, seed, write)
-                )
+                cells.append(_cell(spec, td, attack, coverage, model, seed, write))
     return cells
 
 
@@ -108,54 +117,43 @@ def _ranges(task: Any, data: dict[str, Any], shard_size: int) -> dict[str, list[
 
 
 def _cell(
-    spec: GridSpec,
-    task_name: str,
-    task: Any,
-    langs: list[str],
-    data: dict[str, Any],
-    ranges: dict[str, list[tuple[int, int, str]]],
-    attack: Any,
-    coverage: dict[str, Any],
-    model: str,
-    seed: int,
-    write: bool,
+    spec: GridSpec, td: _TaskData, attack: Any, coverage: dict[str, Any], model: str, seed: int, write: bool
 ) -> tuple[Cell, list[ShardJob]]:
+    """The run directory of (model, task, attack, seed): config.json written or checked, shards to do."""
     from robustx.evaluate import EvalRequest, run_config
     from robustx.store import run_dir, safe_name
 
     o = spec.run
     req = EvalRequest(
-        model=model, task=task_name, source=spec.source, out=spec.out, langs=langs, attack=attack.canonical,
+        model=model, task=td.name, source=spec.source, out=spec.out, langs=td.langs, attack=attack.canonical,
         seed=seed, split=spec.split, limit=spec.limit, batch_size=o.batch_size, device=o.device,
         bf16=o.bf16, resume=True, max_length=o.max_length, shard_size=o.shard_size, command=sys.argv,
     )  # fmt: skip
-    model_hash = model_identity(model)
-    info = {
-        "ref": model,
-        "hash": model_hash,
-        "device": o.device,
-        "max_length": o.max_length,
-        "by": "robustx grid",
-    }
-    config = run_config(req, task, langs, attack, data, info)
-    store = RunStore(run_dir(spec.out, model, safe_name(task.name), attack.canonical, seed))
+    info = {"ref": model, "hash": model_identity(model), "device": o.device, "max_length": o.max_length}
+    config = run_config(req, td.task, td.langs, attack, td.data, {**info, "by": "robustx grid"})
+    store = RunStore(run_dir(spec.out, model, safe_name(td.task.name), attack.canonical, seed))
     state = store.prepare(config, resume=True) if write else _peek(store, config)
-    shards = [(lang, a) for lang in langs for a, _, _ in ranges[lang]]
-    cell = Cell(store, model, task, attack, seed, coverage, shards, state)
-    identity = {k: config.get(k) for k in IDENTITY_KEYS}
-    jobs = []
-    if state != "complete":
-        for lang in langs:
-            for a, b, examples in ranges[lang]:
-                if store.has_shard(lang, a):
-                    continue
-                key = _digest("shard/v1", identity, lang, a, b, examples)
-                jobs.append(ShardJob(
-                    key, str(store.root), model, model_hash, task_name, spec.source, lang, spec.split,
-                    spec.limit, a, b, attack.canonical, seed, examples,
-                ))  # fmt: skip
+    shards = [(lang, a) for lang in td.langs for a, _, _ in td.ranges[lang]]
+    cell = Cell(store, model, td.task, attack, seed, coverage, shards, state)
+    jobs = [] if state == "complete" else _jobs(spec, td, cell, config, attack.canonical)
     cell.pending = {job.key for job in jobs}
     return cell, jobs
+
+
+def _jobs(spec: GridSpec, td: _TaskData, cell: Cell, config: dict[str, Any], attack: str) -> list[ShardJob]:
+    """The cell's shards not stored yet, each with its content key."""
+    identity = {k: config.get(k) for k in IDENTITY_KEYS}
+    jobs = []
+    for lang in td.langs:
+        for a, b, examples in td.ranges[lang]:
+            if cell.store.has_shard(lang, a):
+                continue
+            jobs.append(ShardJob(
+                _digest("shard/v1", identity, lang, a, b, examples), str(cell.store.root), cell.model,
+                str(config["model_hash"]), td.name, spec.source, lang, spec.split, spec.limit, a, b, attack,
+                cell.seed, examples,
+            ))  # fmt: skip
+    return jobs
 
 
 def _digest(*parts: Any) -> str:

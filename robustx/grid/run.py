@@ -30,6 +30,8 @@ class GridSummary:
     shard_seconds: float
     model_loads: int
     restarts: int
+    first_shard_s: float | None = None  # backend start -> first shard stored (worker start-up, model load)
+    steady_examples_per_s: float | None = None  # once every worker had stored a shard (start-up excluded)
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -85,7 +87,7 @@ def run_grid(spec: GridSpec, log: Log = lambda s: None, on_started: Any = None) 
         if cell.state != "complete" and not cell.pending:
             tally.finish(cell)
     log(f"{len(plan.cells)} runs, {plan.shards_total} shards, {len(plan.jobs)} to run on {spec.run.backend}")
-    started = time.perf_counter()
+    started = tally.started = time.perf_counter()
     backend = _run_backend(spec, plan, tally.done, on_started) if plan.jobs else {"workers": 0, "restarts": 0}
     return GridSummary(
         backend=spec.run.backend,
@@ -100,6 +102,8 @@ def run_grid(spec: GridSpec, log: Log = lambda s: None, on_started: Any = None) 
         shard_seconds=tally.shard_seconds,
         model_loads=tally.model_loads,
         restarts=backend["restarts"],
+        first_shard_s=tally.first_shard_s,
+        steady_examples_per_s=tally.steady_rate(),
         counts=tally.counts,
     )
 
@@ -126,6 +130,9 @@ class _Tally:
         self.plan, self.log = plan, log
         self.run = self.skipped = self.examples = self.model_loads = self.finished = 0
         self.shard_seconds = 0.0
+        self.started = time.perf_counter()
+        self.first_shard_s: float | None = None
+        self.arrivals: list[tuple[float, str, int]] = []  # (time, worker, rows) of each computed shard
         self.counts: dict[str, int] = {}
 
     def done(self, result: ShardDone) -> None:
@@ -133,7 +140,10 @@ class _Tally:
         if result.key not in cell.pending:
             return  # a duplicate report (a replaced worker's shard): already counted
         cell.pending.discard(result.key)
+        if self.first_shard_s is None:
+            self.first_shard_s = time.perf_counter() - self.started
         self.run += int(not result.skipped)
+        self.arrivals.append((time.perf_counter(), result.worker, result.rows))
         self.skipped += int(result.skipped)
         self.examples += result.rows
         self.shard_seconds += result.seconds
@@ -142,6 +152,19 @@ class _Tally:
             self.counts[name] = self.counts.get(name, 0) + n
         if not cell.pending:
             self.finish(cell)
+
+    def steady_rate(self) -> float | None:
+        """Examples/s after every worker had stored its first shard (None: too few shards to tell)."""
+        firsts: dict[str, float] = {}
+        for at, worker, _ in self.arrivals:
+            firsts.setdefault(worker, at)
+        if not firsts:
+            return None
+        since = max(firsts.values())
+        later = [(at, rows) for at, _, rows in self.arrivals if at > since]
+        if not later:
+            return None
+        return sum(rows for _, rows in later) / (later[-1][0] - since)
 
     def finish(self, cell: Cell) -> None:
         from robustx.evaluate import finish_run

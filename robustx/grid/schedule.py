@@ -9,13 +9,28 @@ from robustx.grid.jobs import ShardJob
 
 
 class Scheduler:
-    """Pending shards grouped by model, each group in grid order (cells finish one after another)."""
+    """Pending shards grouped by model, each group in grid order from a staggered start."""
 
     def __init__(self, jobs: Iterable[ShardJob]) -> None:
         self._queues: dict[str, deque[ShardJob]] = {}
         for job in jobs:
             self._queues.setdefault(job.model, deque()).append(job)
+        self._stagger()
         self._holders: dict[str, int] = {}  # model -> workers currently on it
+
+    def _stagger(self) -> None:
+        """Start the k-th of n models with the same tasks k/n of the way into its shards.
+
+        Workers on different checkpoints would otherwise walk the same shards in lock-step and each
+        compute the perturbations the other is computing; staggered, each shard's perturbations are
+        computed about once and then served from the cache to the other checkpoints.
+        """
+        groups: dict[frozenset[str], list[str]] = {}
+        for model, queue in self._queues.items():
+            groups.setdefault(frozenset(job.task for job in queue), []).append(model)
+        for models in groups.values():
+            for k, model in enumerate(models):
+                self._queues[model].rotate(-(k * len(self._queues[model]) // len(models)))
 
     def __len__(self) -> int:
         return sum(len(q) for q in self._queues.values())

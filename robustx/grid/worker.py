@@ -83,7 +83,7 @@ class ShardWorker:
         chunk = rows[job.start : job.stop]
         if examples_digest(chunk) != job.examples:
             raise DataError(
-                f"{job.label}: this worker reads other examples than the grid driver did "
+                f"{job.label}: worker {self.ident()} reads other examples than the grid driver did "
                 f"({job.source.describe()}); every node needs the same data files"
             )
         return chunk
