@@ -109,7 +109,7 @@ class _Where:
         return SpecError(f"{self.path}:{at} [{table}] {key}: {message}")
 
 
-def load_grid_spec(path: Path) -> GridSpec:
+def load_grid_spec(path: Path, check_models: bool = True) -> GridSpec:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -143,7 +143,7 @@ def load_grid_spec(path: Path) -> GridSpec:
         limit=_int(where, "grid", "limit", grid["limit"]) if grid.get("limit") is not None else None,
         run=_run_options(where, run),
     )
-    validate(spec, where)
+    validate(spec, where, check_models)
     return spec
 
 
@@ -229,8 +229,8 @@ def check_run_options(opts: RunOptions) -> RunOptions:
     return opts
 
 
-def validate(spec: GridSpec, where: _Where | None = None) -> None:
-    """Names that must resolve before anything runs: tasks, languages, attacks, split."""
+def validate(spec: GridSpec, where: _Where | None = None, check_models: bool = True) -> None:
+    """Names that must resolve before anything runs: tasks, languages, attacks, split, checkpoints."""
     from robustx.attacks.base import build_attack
     from robustx.tasks import get_task, resolve_languages
 
@@ -249,5 +249,13 @@ def validate(spec: GridSpec, where: _Where | None = None) -> None:
             resolve_languages(get_task(task_name), list(langs) if langs else None)
         except RobustxError as err:
             raise where.error("grid", "langs", str(err)) from None
+    from robustx.models.loading import resolve_model_path
+
+    for task_name in spec.tasks if check_models else ():
+        for model in spec.models_for(task_name):
+            try:
+                resolve_model_path(model)  # a missing checkpoint dir fails here, before any data loads
+            except RobustxError as err:
+                raise where.error("grid", "models", str(err)) from None
     if spec.split not in SPLITS:
         raise where.error("grid", "split", f"'{spec.split}' is not one of {', '.join(SPLITS)}")
