@@ -1,0 +1,225 @@
+"""The embedded data bundle (robustx/data/bundle) as users reach it: through the real loaders.
+
+PAWS-X evaluation rows never hold a training item (nor its translation), Tatoeba loads in every
+bundled language, codeswitch finds the CLDR dictionaries for every bundled language without any other
+dictionary on the search path, the manifest's sha256s match, the bundle fits its size budget, and
+tools/build_bundle.py rebuilds it byte for byte from the shared data and the CLDR npm package.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from robustx.attacks.base import build_attack
+from robustx.bundle import bundle_dir, languages, manifest, verify
+from robustx.tasks import DataSource, get_task, load_examples
+from robustx.tasks.classification import PAWSX_LANGS
+from robustx.tasks.readers import open_text, resolve_gz
+from robustx.transfer.catalog import get_intermediate, get_target
+from robustx.transfer.data import DataOptions, load_task_data
+from robustx.transfer.spec import PairItem
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLE = bundle_dir()
+SOURCE = DataSource("dir", path=str(BUNDLE))
+DATASETS: dict[str, Any] = dict(manifest()["datasets"])
+ALLOWED_LICENCES = (
+    "PAWS-X terms",
+    "CC-BY 2.0 FR",
+    "CC BY-SA 4.0",
+    "CC BY 4.0",
+    "Unicode License v3",
+    "see each",
+)
+
+
+def _bag(sentence: str) -> str:
+    return " ".join(sorted(re.findall(r"\w+", sentence.lower())))
+
+
+def _rows_map() -> dict[str, list[tuple[int, str]]]:
+    """pawsx/rows.tsv: split -> [(row in XTREME's dev file, PAWS-X id)] in bundle row order."""
+    out: dict[str, list[tuple[int, str]]] = {"train": [], "validation": []}
+    with open_text(resolve_gz(BUNDLE / "pawsx" / "rows.tsv")) as fh:
+        next(fh)
+        for line in fh:
+            split, row, source_row, pawsx_id = line.rstrip("\n").split("\t")
+            assert int(row) == len(out[split])
+            out[split].append((int(source_row), pawsx_id))
+    return out
+
+
+# ---- integrity, size, licences -------------------------------------------------------------------
+
+
+def test_manifest_sha256s_match_the_files() -> None:
+    assert verify() == []
+    records = manifest()["files"]
+    for name, record in records.items():
+        path = BUNDLE / name
+        assert path.stat().st_size == record["bytes"], name
+        if name.endswith(".gz"):  # the content hash is of the text a loader reads
+            import gzip
+            import hashlib
+
+            assert hashlib.sha256(gzip.decompress(path.read_bytes())).hexdigest() == record["content_sha256"]
+    assert manifest()["total_bytes"] == sum(r["bytes"] for r in records.values())
+
+
+def test_bundle_is_under_its_size_budget_and_gzips_large_files() -> None:
+    total = sum(p.stat().st_size for p in BUNDLE.rglob("*") if p.is_file())
+    assert total < 6_000_000, f"bundle is {total:,} bytes"
+    for name, record in manifest()["files"].items():
+        assert name.endswith(".gz") or record["bytes"] <= 200_000, f"{name} should be gzipped"
+
+
+def test_every_folder_is_attributed_and_nothing_non_commercial_is_bundled() -> None:
+    records = manifest()["files"]
+    folders = {name.rsplit("/", 1)[0] for name in records if "/" in name}
+    for folder in folders:
+        assert f"{folder}/ATTRIBUTION.md" in records, folder
+    for name, record in records.items():
+        assert record["licence"].startswith(ALLOWED_LICENCES), (name, record["licence"])
+    assert not (BUNDLE / "xnli").exists()
+    for name, record in records.items():  # the dictionaries come from CLDR only, never MUSE/FreeDict
+        if name.startswith("muse/en-"):
+            assert {s["kind"] for s in record["sources"]} == {"cldr-annotations"}
+
+
+# ---- PAWS-X ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", PAWSX_LANGS)
+def test_pawsx_validation_reads_the_held_out_rows(lang: str) -> None:
+    task = get_task("pawsx")
+    rows = load_examples(task, SOURCE, lang, "validation").examples
+    english = load_examples(task, SOURCE, "en", "validation").examples
+    n = DATASETS["pawsx"]["validation_rows"]
+    assert len(rows) == n == len(_rows_map()["validation"]) and n > 600
+    assert [e.id for e in rows] == [f"pawsx/validation/{i:06d}" for i in range(n)]
+    assert [e.label for e in rows] == [e.label for e in english]  # parallel: the same items
+    assert not any(str(v).strip() == "NS" for e in rows for v in e.fields.values())
+
+
+def test_pawsx_training_items_never_appear_in_evaluation() -> None:
+    mapping = _rows_map()
+    train_rows = {row for row, _ in mapping["train"]}
+    assert train_rows.isdisjoint(row for row, _ in mapping["validation"])
+    assert {i for _, i in mapping["train"]}.isdisjoint(i for _, i in mapping["validation"])
+    data = load_task_data(get_target("pawsx"), DataOptions(data_dir=BUNDLE))
+    train = [item for item in data.train if isinstance(item, PairItem)]
+    assert len(train) == DATASETS["pawsx"]["train_rows"] == len(mapping["train"])
+    seen = {key for item in train for s in (item.first, item.second or "") for key in (s, _bag(s))}
+    # The English version of every evaluation row (the same id in every language) shares no sentence,
+    # not even a word-swapped one, with any training row.
+    for example in load_examples(get_task("pawsx"), SOURCE, "en", "validation").examples:
+        for sentence in (str(example.fields["sentence1"]), str(example.fields["sentence2"])):
+            assert sentence not in seen and _bag(sentence) not in seen, example.id
+
+
+def test_training_reads_the_bundle_files_not_stand_ins() -> None:
+    data = load_task_data(get_target("pawsx"), DataOptions(data_dir=BUNDLE))
+    assert not data.stand_in
+    assert [f["path"] for f in data.source["files"] if f["role"] == "train"] == ["pawsx/train-en.tsv"]
+    # The README's way to keep model selection off the evaluation rows: select on training rows.
+    own = DataOptions(files={"pawsx": {"train": str(BUNDLE / "pawsx" / "train-en.tsv")}}, dev_size=200)
+    split = load_task_data(get_target("pawsx"), own)
+    assert len(split.dev) == 200 and len(split.train) == len(data.train) - 200
+    assert set(split.dev) | set(split.train) == set(data.train)
+    for name in ("snli", "socialiqa"):  # the intermediate tasks: held-out files standing in for train
+        inter = load_task_data(get_intermediate(name), DataOptions(data_dir=BUNDLE, dev_size=200))
+        assert inter.stand_in and len(inter.train) > 1000 and len(inter.dev) == 200
+
+
+def test_pawsx_rows_are_the_shared_dev_rows(xtreme_dir: Path) -> None:
+    """Each bundle row is the XTREME dev row rows.tsv names, in every language (ids stay parallel),
+    and no translation of a training row shares a sentence with an evaluation row in that language."""
+    mapping = _rows_map()
+    for lang in PAWSX_LANGS:
+        with open_text(resolve_gz(xtreme_dir / "pawsx" / f"dev-{lang}.tsv")) as fh:
+            shared = [line.rstrip("\n") for line in fh]
+        for split, name in (("validation", f"dev-{lang}.tsv"), ("train", "train-en.tsv")):
+            if split == "train" and lang != "en":
+                continue
+            with open_text(resolve_gz(BUNDLE / "pawsx" / name)) as fh:
+                bundled = [line.rstrip("\n") for line in fh]
+            assert bundled == [shared[row] for row, _ in mapping[split]], (lang, split)
+        trained = {s for row, _ in mapping["train"] for s in shared[row].split("\t")[:2]} - {"NS"}
+        evaluated = {s for row, _ in mapping["validation"] for s in shared[row].split("\t")[:2]}
+        assert trained.isdisjoint(evaluated), (lang, sorted(trained & evaluated)[:3])
+
+
+# ---- Tatoeba and the dictionaries ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", languages("tatoeba"))
+def test_tatoeba_loads_in_every_bundled_language(lang: str) -> None:
+    rows = load_examples(get_task("tatoeba"), SOURCE, lang, "test").examples
+    pairs = DATASETS["tatoeba"]["pairs_per_language"]
+    assert len(rows) == pairs and [e.label for e in rows] == list(range(pairs))
+    assert len(rows[0].meta["pool"].texts) == pairs and all(e.fields["text"] for e in rows)
+
+
+@pytest.fixture
+def only_bundle_dictionaries(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No $ROBUSTX_DICTS, no cached packs, no $ROBUSTX_DATA: only the bundle's muse/ can serve."""
+    for name in ("ROBUSTX_DICTS", "ROBUSTX_DATA"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ROBUSTX_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.mark.usefixtures("only_bundle_dictionaries")
+def test_codeswitch_finds_the_cldr_dictionaries_for_every_bundled_language() -> None:
+    langs = sorted({*languages("pawsx"), *languages("tatoeba")})
+    attack = build_attack("codeswitch:rate=1.0").for_data([str(BUNDLE)])
+    attack.check(langs)  # every language's embedded languages: direct, inverted or composed via English
+    resources = attack.resources(langs)
+    assert resources is not None
+    files = {f["path"] for pair in resources.values() for f in pair["files"]}
+    assert files and all(Path(f).parent == BUNDLE / "muse" for f in files)
+    assert all(f["origin"]["sources"] for pair in resources.values() for f in pair["files"])
+    switched = attack.perturb("The dog and the cat ate an apple and a banana.", "en", random.Random(0))
+    assert switched.units_changed >= 3, switched
+
+
+@pytest.mark.usefixtures("only_bundle_dictionaries")
+@pytest.mark.parametrize("lang", languages("muse"))
+def test_every_dictionary_serves_english_and_back(lang: str) -> None:
+    attack = build_attack(f"codeswitch:langs={lang}").for_data([str(BUNDLE)])
+    attack.check(["en"])
+    resources = attack.resources(["en"])
+    assert resources is not None
+    assert resources[f"en-{lang}"]["entries"] == DATASETS["muse"]["entries"][lang] >= 100
+    back = build_attack("codeswitch:langs=en").for_data([str(BUNDLE)])
+    back.check([lang])
+
+
+# ---- reproducibility -----------------------------------------------------------------------------
+
+
+def _builder() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_bundle", REPO / "tools" / "build_bundle.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("build_bundle", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_build_is_deterministic(xtreme_dir: Path, tmp_path: Path) -> None:
+    builder = _builder()
+    try:
+        cldr = builder.find_cldr(None)
+    except builder.BuildError as err:
+        pytest.skip(f"CLDR package unavailable: {err}")
+    built = builder.build(xtreme_dir, cldr)
+    builder.write(built.files, tmp_path / "bundle")
+    assert builder.differences(tmp_path / "bundle", BUNDLE) == []
