@@ -3,7 +3,10 @@
 * same model, clean vs attacked, binary per-item outcome: :func:`mcnemar_exact` on
   :func:`discordant_counts`, the drop with :func:`paired_bootstrap_ci`;
 * two models' drops on the same items: :func:`paired_permutation_test`;
-* corpus F1 (NER, POS, BUCC): :func:`corpus_f1_bootstrap_ci`;
+* corpus F1 (NER, POS, BUCC): :func:`corpus_f1_bootstrap_ci`; its drop tested by
+  :func:`corpus_f1_drop_test` (sign-flip on linearised per-sentence terms, :func:`corpus_f1_terms`,
+  checked against the Monte Carlo :func:`corpus_f1_randomization_test`); two models' F1 drops:
+  :func:`corpus_f1_difference_ci`;
 * parallel test sets averaged over languages: :func:`cluster_bootstrap_ci`;
 * the same question without Monte-Carlo error (gates over many cells): :func:`sign_flip_test`;
 * many tests: :func:`holm` (primary family), :func:`benjamini_hochberg` (exploratory cells).
@@ -19,6 +22,14 @@ from robustx.stats.bootstrap import (
     paired_bootstrap_ci,
     stratified_bootstrap_ci,
 )
+from robustx.stats.f1 import (
+    corpus_f1_difference_ci,
+    corpus_f1_drop_terms,
+    corpus_f1_drop_test,
+    corpus_f1_randomization_test,
+    corpus_f1_terms,
+    stratified_f1_terms,
+)
 from robustx.stats.mcnemar import discordant_counts, mcnemar_exact, mcnemar_midp, min_detectable_drop
 from robustx.stats.multiple import benjamini_hochberg, holm
 from robustx.stats.permutation import paired_permutation_test
@@ -31,6 +42,11 @@ __all__ = [
     "cluster_bootstrap_ci",
     "corpus_f1",
     "corpus_f1_bootstrap_ci",
+    "corpus_f1_difference_ci",
+    "corpus_f1_drop_terms",
+    "corpus_f1_drop_test",
+    "corpus_f1_randomization_test",
+    "corpus_f1_terms",
     "discordant_counts",
     "holm",
     "mcnemar_exact",
@@ -40,4 +56,5 @@ __all__ = [
     "paired_permutation_test",
     "sign_flip_test",
     "stratified_bootstrap_ci",
+    "stratified_f1_terms",
 ]
