@@ -1,6 +1,8 @@
 """The embedded data bundle (robustx/data/bundle) as users reach it: through the real loaders.
 
-PAWS-X evaluation rows never hold a training item (nor its translation), Tatoeba loads in every
+PAWS-X is laid out as XTREME's train-en / dev-en / test-<lang>: the test rows load with the default
+split in every language, training reads train-en and selects on dev-en, and neither ever holds a test
+item (nor its translation). Tatoeba loads in every
 bundled language, codeswitch finds the CLDR dictionaries for every bundled language without any other
 dictionary on the search path, the manifest's sha256s match, the bundle fits its size budget, and
 tools/build_bundle.py rebuilds it byte for byte from the shared data and the CLDR npm package.
@@ -9,6 +11,7 @@ tools/build_bundle.py rebuilds it byte for byte from the shared data and the CLD
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import random
 import re
 import sys
@@ -20,6 +23,7 @@ import pytest
 
 from robustx.attacks.base import build_attack
 from robustx.bundle import bundle_dir, languages, manifest, verify
+from robustx.cli import evaluate as evaluate_command
 from robustx.tasks import DataSource, get_task, load_examples
 from robustx.tasks.classification import PAWSX_LANGS
 from robustx.tasks.readers import open_text, resolve_gz
@@ -45,9 +49,14 @@ def _bag(sentence: str) -> str:
     return " ".join(sorted(re.findall(r"\w+", sentence.lower())))
 
 
+# `robustx evaluate`'s default --split (what `robustx evaluate --task pawsx --data-dir BUNDLE` reads)
+DEFAULT_SPLIT: str = inspect.signature(evaluate_command).parameters["split"].default
+SPLITS = {"train": "train-en.tsv", "validation": "dev-en.tsv"}  # and test: test-<lang>.tsv
+
+
 def _rows_map() -> dict[str, list[tuple[int, str]]]:
     """pawsx/rows.tsv: split -> [(row in XTREME's dev file, PAWS-X id)] in bundle row order."""
-    out: dict[str, list[tuple[int, str]]] = {"train": [], "validation": []}
+    out: dict[str, list[tuple[int, str]]] = {"train": [], "validation": [], "test": []}
     with open_text(resolve_gz(BUNDLE / "pawsx" / "rows.tsv")) as fh:
         next(fh)
         for line in fh:
@@ -55,6 +64,11 @@ def _rows_map() -> dict[str, list[tuple[int, str]]]:
             assert int(row) == len(out[split])
             out[split].append((int(source_row), pawsx_id))
     return out
+
+
+def _bundle_lines(name: str) -> list[str]:
+    with open_text(resolve_gz(BUNDLE / "pawsx" / name)) as fh:
+        return [line.rstrip("\n") for line in fh]
 
 
 # ---- integrity, size, licences -------------------------------------------------------------------
@@ -97,43 +111,68 @@ def test_every_folder_is_attributed_and_nothing_non_commercial_is_bundled() -> N
 # ---- PAWS-X ---------------------------------------------------------------------------------------
 
 
+def test_pawsx_has_xtremes_three_way_layout() -> None:
+    files = {name.removesuffix(".gz") for name in manifest()["files"] if name.startswith("pawsx/")}
+    tables = {name for name in files if name.endswith(".tsv") and name != "pawsx/rows.tsv"}
+    assert tables == {"pawsx/train-en.tsv", "pawsx/dev-en.tsv"} | {f"pawsx/test-{x}.tsv" for x in PAWSX_LANGS}
+    p, mapping = DATASETS["pawsx"], _rows_map()
+    assert p["train_rows"] == len(mapping["train"]) == len(_bundle_lines("train-en.tsv"))
+    assert p["validation_rows"] == len(mapping["validation"]) == len(_bundle_lines("dev-en.tsv")) >= 200
+    assert p["test_rows"] == len(mapping["test"]) > 600
+    assert p["train_rows"] + p["validation_rows"] == p["training_pool_rows"] >= p["train_target"]
+
+
 @pytest.mark.parametrize("lang", PAWSX_LANGS)
-def test_pawsx_validation_reads_the_held_out_rows(lang: str) -> None:
+def test_pawsx_test_rows_load_with_the_default_split(lang: str) -> None:
     task = get_task("pawsx")
-    rows = load_examples(task, SOURCE, lang, "validation").examples
-    english = load_examples(task, SOURCE, "en", "validation").examples
-    n = DATASETS["pawsx"]["validation_rows"]
-    assert len(rows) == n == len(_rows_map()["validation"]) and n > 600
-    assert [e.id for e in rows] == [f"pawsx/validation/{i:06d}" for i in range(n)]
+    assert task.parallel  # the same ids in every language: the overall CI is a cluster bootstrap
+    rows = load_examples(task, SOURCE, lang, DEFAULT_SPLIT).examples
+    english = load_examples(task, SOURCE, "en", "test").examples
+    n = DATASETS["pawsx"]["test_rows"]
+    assert len(rows) == n == len(_rows_map()["test"])
+    assert [e.id for e in rows] == [f"pawsx/test/{i:06d}" for i in range(n)]
     assert [e.label for e in rows] == [e.label for e in english]  # parallel: the same items
     assert not any(str(v).strip() == "NS" for e in rows for v in e.fields.values())
 
 
-def test_pawsx_training_items_never_appear_in_evaluation() -> None:
+def test_pawsx_selection_set_loads_as_the_validation_split() -> None:
+    rows = load_examples(get_task("pawsx"), SOURCE, "en", "validation").examples
+    n = DATASETS["pawsx"]["validation_rows"]
+    assert [e.id for e in rows] == [f"pawsx/validation/{i:06d}" for i in range(n)]
+
+
+def test_pawsx_training_and_selection_items_never_appear_in_the_test_set() -> None:
     mapping = _rows_map()
-    train_rows = {row for row, _ in mapping["train"]}
-    assert train_rows.isdisjoint(row for row, _ in mapping["validation"])
-    assert {i for _, i in mapping["train"]}.isdisjoint(i for _, i in mapping["validation"])
+    rows = {split: {row for row, _ in pairs} for split, pairs in mapping.items()}
+    ids = {split: {i for _, i in pairs} for split, pairs in mapping.items()}
+    for a, b in (("train", "validation"), ("train", "test"), ("validation", "test")):
+        assert rows[a].isdisjoint(rows[b]) and ids[a].isdisjoint(ids[b]), (a, b)
     data = load_task_data(get_target("pawsx"), DataOptions(data_dir=BUNDLE))
-    train = [item for item in data.train if isinstance(item, PairItem)]
-    assert len(train) == DATASETS["pawsx"]["train_rows"] == len(mapping["train"])
-    seen = {key for item in train for s in (item.first, item.second or "") for key in (s, _bag(s))}
-    # The English version of every evaluation row (the same id in every language) shares no sentence,
-    # not even a word-swapped one, with any training row.
-    for example in load_examples(get_task("pawsx"), SOURCE, "en", "validation").examples:
+    seen: dict[str, set[str]] = {}
+    for role, items in (("train", data.train), ("dev", data.dev)):
+        pairs = [item for item in items if isinstance(item, PairItem)]
+        seen[role] = {key for item in pairs for s in (item.first, item.second or "") for key in (s, _bag(s))}
+    assert len(data.train) == DATASETS["pawsx"]["train_rows"]
+    assert len(data.dev) == DATASETS["pawsx"]["validation_rows"]  # all of it at the default --dev-size
+    assert seen["train"].isdisjoint(seen["dev"])  # whole groups: selection shares no sentence with training
+    # The English version of every test row (the same id in every language) shares no sentence, not even
+    # a word-swapped one, with any training or selection row.
+    for example in load_examples(get_task("pawsx"), SOURCE, "en", "test").examples:
         for sentence in (str(example.fields["sentence1"]), str(example.fields["sentence2"])):
-            assert sentence not in seen and _bag(sentence) not in seen, example.id
+            for role in ("train", "dev"):
+                assert sentence not in seen[role] and _bag(sentence) not in seen[role], (role, example.id)
 
 
-def test_training_reads_the_bundle_files_not_stand_ins() -> None:
+def test_training_reads_train_en_and_selects_on_dev_en() -> None:
     data = load_task_data(get_target("pawsx"), DataOptions(data_dir=BUNDLE))
     assert not data.stand_in
-    assert [f["path"] for f in data.source["files"] if f["role"] == "train"] == ["pawsx/train-en.tsv"]
-    # The README's way to keep model selection off the evaluation rows: select on training rows.
-    own = DataOptions(files={"pawsx": {"train": str(BUNDLE / "pawsx" / "train-en.tsv")}}, dev_size=200)
-    split = load_task_data(get_target("pawsx"), own)
-    assert len(split.dev) == 200 and len(split.train) == len(data.train) - 200
-    assert set(split.dev) | set(split.train) == set(data.train)
+    roles = [(f["role"], f["path"], f["part"]) for f in data.source["files"]]
+    assert roles == [("train", "pawsx/train-en.tsv", "all"), ("dev", "pawsx/dev-en.tsv", "head")]
+    assert [(i.first, i.second) for i in data.train if isinstance(i, PairItem)] == [
+        tuple(line.split("\t")[:2]) for line in _bundle_lines("train-en.tsv")
+    ]
+    small = load_task_data(get_target("pawsx"), DataOptions(data_dir=BUNDLE, dev_size=50))
+    assert small.dev == data.dev[:50] and small.train == data.train  # the head of dev-en selects
     for name in ("snli", "socialiqa"):  # the intermediate tasks: held-out files standing in for train
         inter = load_task_data(get_intermediate(name), DataOptions(data_dir=BUNDLE, dev_size=200))
         assert inter.stand_in and len(inter.train) > 1000 and len(inter.dev) == 200
@@ -141,20 +180,26 @@ def test_training_reads_the_bundle_files_not_stand_ins() -> None:
 
 def test_pawsx_rows_are_the_shared_dev_rows(xtreme_dir: Path) -> None:
     """Each bundle row is the XTREME dev row rows.tsv names, in every language (ids stay parallel),
-    and no translation of a training row shares a sentence with an evaluation row in that language."""
+    and no translation of a training or selection row shares a sentence with a test row in that
+    language, nor do training and selection rows share one."""
     mapping = _rows_map()
     for lang in PAWSX_LANGS:
         with open_text(resolve_gz(xtreme_dir / "pawsx" / f"dev-{lang}.tsv")) as fh:
             shared = [line.rstrip("\n") for line in fh]
-        for split, name in (("validation", f"dev-{lang}.tsv"), ("train", "train-en.tsv")):
-            if split == "train" and lang != "en":
-                continue
-            with open_text(resolve_gz(BUNDLE / "pawsx" / name)) as fh:
-                bundled = [line.rstrip("\n") for line in fh]
-            assert bundled == [shared[row] for row, _ in mapping[split]], (lang, split)
-        trained = {s for row, _ in mapping["train"] for s in shared[row].split("\t")[:2]} - {"NS"}
-        evaluated = {s for row, _ in mapping["validation"] for s in shared[row].split("\t")[:2]}
-        assert trained.isdisjoint(evaluated), (lang, sorted(trained & evaluated)[:3])
+        names = {"test": f"test-{lang}.tsv", **(SPLITS if lang == "en" else {})}
+        for split, name in names.items():
+            assert _bundle_lines(name) == [shared[row] for row, _ in mapping[split]], (lang, split)
+        sentences = {
+            split: {s for row, _ in pairs for s in shared[row].split("\t")[:2]} - {"NS"}
+            for split, pairs in mapping.items()
+        }
+        for a, b in (("train", "test"), ("validation", "test"), ("train", "validation")):
+            assert sentences[a].isdisjoint(sentences[b]), (
+                lang,
+                a,
+                b,
+                sorted(sentences[a] & sentences[b])[:3],
+            )
 
 
 # ---- Tatoeba and the dictionaries ----------------------------------------------------------------

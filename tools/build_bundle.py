@@ -9,7 +9,7 @@ temporary directory and fails if any byte differs from the committed bundle. Inp
   or unpacked ``package/`` folder, else ``$ROBUSTX_CLDR``, else ``npm pack`` fetches the tarball into
   robustx's cache; the tarball is checked against the registry's integrity hash.
 
-The output is XTREME's download layout (``pawsx/dev-de.tsv``, ``tatoeba/tatoeba.deu-eng.deu``,
+The output is XTREME's download layout (``pawsx/test-de.tsv``, ``tatoeba/tatoeba.deu-eng.deu``,
 ``muse/en-de.txt``, ``english/snli_subset/...``), so every loader reads it with ``--data-dir``; files
 over 200 kB are gzipped (loaders read ``.gz`` transparently) with a zero mtime so rebuilds are
 byte-identical. Nothing non-commercial (XNLI, MUSE) or copyleft-software-licensed (FreeDict) is bundled:
@@ -54,7 +54,8 @@ FORMAT = "robustx-bundle/1"
 GZIP_OVER = 200_000  # bytes of text above which a file is stored gzipped
 BUDGET = 6_000_000
 PAWSX_LANGS = ("de", "en", "es", "fr", "ja", "ko", "zh")
-PAWSX_TRAIN_ROWS = 1200  # English rows for zero-shot training; the rest of the dev rows evaluate
+PAWSX_TRAIN_ROWS = 1200  # English rows of the training groups; the rest of the dev rows are the test set
+PAWSX_VALIDATION_ROWS = 200  # of those, whole groups from the end select checkpoints (pawsx/dev-en.tsv)
 TATOEBA = ("deu", "rus", "ell", "ara", "heb", "hin", "tha", "cmn", "jpn", "kor", "kat", "tam")
 TATOEBA_PAIRS = 300
 CLDR = {
@@ -307,6 +308,20 @@ def paws_split(groups: Sequence[int], n_train: int) -> tuple[list[int], list[int
     return train, [i for i, g in enumerate(groups) if g not in chosen]
 
 
+def paws_carve(pool: Sequence[int], groups: Sequence[int], n_select: int) -> tuple[list[int], list[int]]:
+    """Split training rows ``pool`` into (train, selection): whole groups, taken from the end of the
+    pool (by their last row), go to the model-selection set until it holds ``n_select`` rows."""
+    size = collections.Counter(groups[i] for i in pool)
+    chosen: set[int] = set()
+    count = 0
+    for index in reversed(pool):
+        group = groups[index]
+        if group not in chosen and count < n_select:
+            chosen.add(group)
+            count += size[group]
+    return [i for i in pool if groups[i] not in chosen], [i for i in pool if groups[i] in chosen]
+
+
 def _row_split_leak(english: Sequence[Sequence[str]]) -> int:
     """English sentences a plain split at row PAWSX_TRAIN_ROWS would share between train and evaluation."""
     head = {s for row in english[:PAWSX_TRAIN_ROWS] for s in row[:2]}
@@ -367,48 +382,57 @@ def build_pawsx(shared: Shared, out: Writer) -> dict[str, Any]:
     checks = _parallel_checks(rows)
     ids = _paws_ids(shared, rows["zh"])
     groups = paws_groups(rows)
-    train, held = paws_split(groups, PAWSX_TRAIN_ROWS)
+    pool, held = paws_split(groups, PAWSX_TRAIN_ROWS)
+    train, select = paws_carve(pool, groups, PAWSX_VALIDATION_ROWS)
     untranslated = [i for i in held if any(_is_ns(rows[lang][i]) for lang in PAWSX_LANGS)]
-    evaluate = [i for i in held if i not in set(untranslated)]
+    test = [i for i in held if i not in set(untranslated)]
+    if {groups[i] for i in train + select} & {groups[i] for i in test} or set(train) & set(select):
+        raise BuildError("pawsx: a group reaches two splits")
     selection = "the rows listed in pawsx/rows.tsv (group-aware split, see README.md)"
-    out.add(
-        "pawsx/train-en.tsv",
-        joined(lines["en"][i] for i in train),
-        "pawsx",
-        len(train),
-        lang="en",
-        split="train",
-        sources=[origins["en"]],
-        selection=selection,
-    )
+    for rel, split, chosen in (("train-en.tsv", "train", train), ("dev-en.tsv", "validation", select)):
+        out.add(
+            f"pawsx/{rel}",
+            joined(lines["en"][i] for i in chosen),
+            "pawsx",
+            len(chosen),
+            lang="en",
+            split=split,
+            sources=[origins["en"]],
+            selection=selection,
+        )
     for lang in PAWSX_LANGS:
         out.add(
-            f"pawsx/dev-{lang}.tsv",
-            joined(lines[lang][i] for i in evaluate),
+            f"pawsx/test-{lang}.tsv",
+            joined(lines[lang][i] for i in test),
             "pawsx",
-            len(evaluate),
+            len(test),
             lang=lang,
-            split="validation",
+            split="test",
             sources=[origins[lang]],
             selection=selection,
         )
+    splits = {"train": train, "validation": select, "test": test}
     mapping = ["split\trow\tsource_row\tpawsx_id"]
-    mapping += [f"train\t{n}\t{i}\t{ids[i]}" for n, i in enumerate(train)]
-    mapping += [f"validation\t{n}\t{i}\t{ids[i]}" for n, i in enumerate(evaluate)]
+    mapping += [
+        f"{split}\t{n}\t{i}\t{ids[i]}" for split, chosen in splits.items() for n, i in enumerate(chosen)
+    ]
     out.add("pawsx/rows.tsv", joined(mapping), "pawsx", len(mapping) - 1, sources=[origins["zh"]])
     return {
         "languages": list(PAWSX_LANGS),
         "train_target": PAWSX_TRAIN_ROWS,
+        "training_pool_rows": len(pool),
+        "validation_target": PAWSX_VALIDATION_ROWS,
         "train_rows": len(train),
-        "validation_rows": len(evaluate),
+        "validation_rows": len(select),
+        "test_rows": len(test),
         "groups": len(set(groups)),
         "row_split_leak": _row_split_leak(rows["en"]),
         "held_out_rows": len(held),
         "untranslated_rows_dropped": len(untranslated),
         "parallel_checks": checks,
         "label_counts": {
-            "train": dict(sorted(collections.Counter(rows["en"][i][2] for i in train).items())),
-            "validation": dict(sorted(collections.Counter(rows["en"][i][2] for i in evaluate).items())),
+            split: dict(sorted(collections.Counter(rows["en"][i][2] for i in chosen).items()))
+            for split, chosen in splits.items()
         },
     }
 
@@ -528,11 +552,11 @@ def muse_agreement(shared: Path, lang: str, pairs: Iterable[tuple[str, str]]) ->
 
 
 def english_texts(out: Writer) -> dict[str, list[str]]:
-    """The bundle's English evaluation text (PAWS-X validation sentences, Tatoeba English lines)."""
+    """The bundle's English evaluation text (PAWS-X test sentences, Tatoeba English lines)."""
     texts: dict[str, list[str]] = {"pawsx": [], "tatoeba": []}
     for name, data in sorted(out.files.items()):
         body = gzip.decompress(data) if name.endswith(".gz") else data
-        if name.startswith("pawsx/dev-en.tsv"):
+        if name.startswith("pawsx/test-en.tsv"):
             texts["pawsx"] += [cell for line in lines_of(body) for cell in line.split("\t")[:2]]
         elif name.startswith("tatoeba/") and name.endswith(".eng"):
             texts["tatoeba"] += lines_of(body)

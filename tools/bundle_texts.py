@@ -45,20 +45,23 @@ mirrored in GautamGupta17/MESH; repository, commit, path and sha256 of each sour
 {PAWS_LICENSE}```
 
 **What was changed.** Only the 2,000-row dev sets (de en es fr ja ko zh) are used; rows were selected,
-never edited:
+never edited, and laid out in XTREME's own train / dev / test convention:
 
-- `train-en.tsv[.gz]`: {p["train_rows"]} English dev rows, the zero-shot training set.
-- `dev-<lang>.tsv[.gz]`: {p["validation_rows"]} held-out rows, the same rows in every language (the
-  dev files are row-parallel; the build checks it).
+- `train-en.tsv[.gz]`: {p["train_rows"]} English rows, the zero-shot training set.
+- `dev-en.tsv[.gz]`: {p["validation_rows"]} English rows from the training groups, the model-selection set.
+- `test-<lang>.tsv[.gz]`: {p["test_rows"]} held-out evaluation rows, the same rows in every language
+  (the dev files are row-parallel; the build checks it).
 - Rows were split by *group*, not by position: PAWS builds several pairs from one source sentence, so
-  rows sharing a sentence (or a word-swapped version of it) in any language form a group, and whole
-  groups go to training (in order of their first row) until it holds at least {p["train_target"]} rows
-  (it ends with {p["train_rows"]}); the other {p["held_out_rows"]} rows are held out. No sentence of a
-  training row, in any language, appears in an evaluation row.
+  rows sharing a sentence (or a word-swapped version of it) in any language form a group. Whole groups
+  go to training (in order of their first row) until it holds at least {p["train_target"]} rows (it
+  ends with {p["training_pool_rows"]}); of those, whole groups from the end form the selection set
+  (at least {p["validation_target"]} rows; it ends with {p["validation_rows"]}) and the rest train. The
+  other {p["held_out_rows"]} rows are held out for the test set. No sentence of a training or selection
+  row, in any language, appears in a test row, and training and selection share no group either.
 - {p["untranslated_rows_dropped"]} held-out rows whose translation in some language is PAWS-X's
   placeholder "NS" (not translated) were dropped from every language, as the PAWS-X README asks.
-- `rows.tsv`: for every bundle row, its split, row number (= the number in the example id
-  `pawsx/validation/NNNNNN`), row in the XTREME dev file, and PAWS-X id.
+- `rows.tsv`: for every bundle row, its split (train / validation / test), row number (= the number in
+  the example id, e.g. `pawsx/test/NNNNNN`), row in the XTREME dev file, and PAWS-X id.
 """
 
 
@@ -195,9 +198,9 @@ MUSE) or GPL (FreeDict) is in it.
 ```
 DATA=$(python -c "import robustx.bundle as b; print(b.bundle_dir())")
 {TRAIN_CMD}
-robustx evaluate --model ckpt/ --task pawsx --split validation --data-dir "$DATA"
+robustx evaluate --model ckpt/ --task pawsx --data-dir "$DATA"
 robustx evaluate --model ckpt/ --task tatoeba --langs {tatoeba_langs} --data-dir "$DATA"
-robustx evaluate --model ckpt/ --task pawsx --split validation --data-dir "$DATA" --attack codeswitch:rate=0.3
+robustx evaluate --model ckpt/ --task pawsx --data-dir "$DATA" --attack codeswitch:rate=0.3
 ```
 
 In Python: `robustx.bundle.bundle_dir()` (a `Path`), `robustx.bundle.manifest()`,
@@ -209,7 +212,7 @@ In Python: `robustx.bundle.bundle_dir()` (a `Path`), `robustx.bundle.manifest()`
 
 | dataset | files | rows | languages | licence |
 |---|---|---|---|---|
-| PAWS-X (target task) | `pawsx/train-en.tsv`, `pawsx/dev-<lang>.tsv`, `pawsx/rows.tsv` | train {p["train_rows"]} (English); validation {p["validation_rows"]} per language | {" ".join(p["languages"])} | free for any use, acknowledgement of Google LLC appreciated |
+| PAWS-X (target task) | `pawsx/train-en.tsv`, `pawsx/dev-en.tsv`, `pawsx/test-<lang>.tsv`, `pawsx/rows.tsv` | train {p["train_rows"]} and validation {p["validation_rows"]} (English); test {p["test_rows"]} per language | {" ".join(p["languages"])} | free for any use, acknowledgement of Google LLC appreciated |
 | Tatoeba (retrieval) | `tatoeba/tatoeba.<xxx>-eng.{{<xxx>,eng}}` | {t["pairs_per_language"]} pairs per language | {" ".join(t["languages"])} | CC-BY 2.0 FR |
 | SNLI (intermediate) | `english/snli_subset/snli_1.0_{{dev,test}}.jsonl` | dev {e["snli_dev"]}, test {e["snli_test"]} | en | CC BY-SA 4.0 |
 | SocialIQA (intermediate) | `english/siqa/socialIQa_v1.4_{{dev,tst}}.jsonl` | dev {e["socialiqa_dev"]}, tst {e["socialiqa_tst"]} | en | CC BY 4.0 |
@@ -225,14 +228,14 @@ for it, the licence text.
 
 ## How training and evaluation read it
 
-- **PAWS-X target.** `robustx train --target pawsx --data-dir "$DATA"` trains on `pawsx/train-en.tsv`
-  (XTREME's English training file name, so it is not a stand-in) and selects checkpoints on the first
-  `--dev-size` rows of `pawsx/dev-en.tsv`, which are also English *evaluation* rows. To keep model
-  selection off the evaluation rows, pass the training file explicitly:
-  `--train-file pawsx="$DATA/pawsx/train-en.tsv"` (its first `--dev-size` rows then select, the rest
-  train). `robustx evaluate --task pawsx --split validation` reads `pawsx/dev-<lang>.tsv`; there is no
-  `test` split. Example ids are `pawsx/validation/NNNNNN`, the row number, the same item in every
-  language; `pawsx/rows.tsv` maps each to its row in XTREME's dev file and its PAWS-X id.
+- **PAWS-X target.** The layout is XTREME's: `robustx train --target pawsx --data-dir "$DATA"` trains
+  on `pawsx/train-en.tsv` (XTREME's English training file name, so it is not a stand-in) and selects
+  checkpoints on the first `--dev-size` rows of `pawsx/dev-en.tsv` ({p["validation_rows"]} rows: all of
+  them at the default `--dev-size`), carved from the training groups, so model selection never sees a test
+  row. `robustx evaluate --task pawsx --data-dir "$DATA"` reads `pawsx/test-<lang>.tsv` with the
+  default `test` split. Example ids are `pawsx/test/NNNNNN`, the row number, the same item in every
+  language (PAWS-X is a parallel set: the overall CI is a cluster bootstrap over ids);
+  `pawsx/rows.tsv` maps each row of every split to its row in XTREME's dev file and its PAWS-X id.
 - **Intermediate tasks.** `--intermediate snli` and `--intermediate socialiqa` (or both, with
   `--multitask`) read `english/`; these held-out files are stand-ins for the absent training files
   (the lineage says so), the first `--dev-size` rows of the dev file select.
@@ -249,11 +252,14 @@ position (the first {p["train_target"]} rows train) would put {p["row_split_leak
 into evaluation rows. The build groups rows that share a sentence in any language (compared as a bag
 of lower-cased words, which also catches word-swapped copies; two English paraphrases sometimes share
 one translation): {p["groups"]} groups. Whole groups, in order of their
-first row, go to training until it holds at least {p["train_target"]} rows (it ends with
-{p["train_rows"]}); the other {p["held_out_rows"]} rows are held out, minus {p["untranslated_rows_dropped"]}
-whose translation in some language is the placeholder "NS", which leaves {p["validation_rows"]}
-parallel evaluation rows in each of the 7 languages. Labels: train {p["label_counts"]["train"]}, validation
-{p["label_counts"]["validation"]}.
+first row, go to the training pool until it holds at least {p["train_target"]} rows (it ends with
+{p["training_pool_rows"]}); whole groups from the end of that pool (by their last row) form the English
+model-selection set `dev-en.tsv` until it holds at least {p["validation_target"]} rows (it ends with
+{p["validation_rows"]}), and the other {p["train_rows"]} rows are `train-en.tsv`. The remaining
+{p["held_out_rows"]} rows are held out, minus {p["untranslated_rows_dropped"]} whose translation in some
+language is the placeholder "NS", which leaves {p["test_rows"]} parallel test rows in each of the 7
+languages. Labels: train {p["label_counts"]["train"]}, validation {p["label_counts"]["validation"]},
+test {p["label_counts"]["test"]}.
 
 ## Code-switching dictionaries
 
@@ -288,7 +294,7 @@ Vietnamese is low because its words are written as spaced syllables.
 
 **Coverage of running text is low**: the words are emoji concepts (animals, food, objects, weather,
 body parts, professions, zodiac signs), not function words or common verbs, so they translate only
-{cov_lo:.1%}–{cov_hi:.1%} of the eligible English words of the PAWS-X validation sentences and
+{cov_lo:.1%}–{cov_hi:.1%} of the eligible English words of the PAWS-X test sentences and
 {tat_lo:.1%}–{tat_hi:.1%} of the Tatoeba English sentences (measured as `codeswitch` counts them). With
 these dictionaries alone `codeswitch:rate=0.3` changes well under 1% of the words: it exercises the
 code path in every language, but a strong code-switching attack needs a larger dictionary (MUSE or

@@ -41,6 +41,7 @@ PAWSX = TaskSpec(
     labels=("0", "1"),
     text_fields=("sentence1", "sentence2"),
     download_path="pawsx/{split}-{lang}.tsv",
+    parallel=True,
     hub=(
         HubConfig(
             dataset="google/xtreme",
