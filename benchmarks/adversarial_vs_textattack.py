@@ -43,6 +43,12 @@ RUNNER = REPO / "benchmarks" / "peers" / "textattack_deepwordbug_runner.py"
 LABELS = ("entailment", "neutral", "contradiction")
 MAX_LENGTH = 128
 GOAL_SPEEDUP = 10.0
+VICTIMS = {
+    "e5": "the `robustx quickstart` checkpoint (multilingual-e5-small, word embeddings frozen, fine-tuned 300 "
+    "steps on the 2,490 English XNLI dev pairs)",
+    "tiny": "a 2-layer XLM-R-architecture classifier (hidden 128, an 8k Unigram vocabulary from en+de XNLI dev "
+    "text) trained here for 5 epochs on the same English pairs",
+}
 
 
 def robustx_spec(budget: int) -> str:
@@ -256,6 +262,10 @@ def render(paths: list[Path]) -> str:
         "Levenshtein 30) with the same stopword lists. Raw numbers and per-example rows: "
         f"{', '.join(f'`{p.name}`' for p in paths)} in `benchmarks/results/`.",
         "",
+        "Victims: "
+        + "; ".join(f"*{r['victim']['kind']}*: {VICTIMS[r['victim']['kind']]}" for r in runs)
+        + ".",
+        "",
         "| victim | tool | attacked (skipped) | success rate | queries / attacked example | attack wall time | "
         "s / attacked example | robustx faster |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
@@ -270,9 +280,45 @@ def render(paths: list[Path]) -> str:
                 f"| {run['victim']['kind']} | {tool} | {cell['attacked']} ({cell['skipped']}) | "
                 f"{100 * cell['success_rate']:.1f}% | {cell['queries_per_attacked_example']:.1f} | "
                 f"{cell['attack_seconds']:.1f} s | {cell['seconds_per_attacked_example']:.3f} | "
-                f"{f'{ratio:.1f}x' if ratio else '-'} |"
+                f"{_ratio(ratio)} |"
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [""] + notes(runs)) + "\n"
+
+
+def _ratio(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}x" if ratio < 2 else f"{ratio:.1f}x"
+
+
+def notes(runs: list[dict[str, Any]]) -> list[str]:
+    """What the table does and does not show, from the same numbers."""
+    head = runs[0]
+    met = "met" if head["goal_met"] else "**not met**"
+    out = [
+        f"- Goal (robustx >= {GOAL_SPEEDUP:.0f}x faster at an equal or higher success rate, headline victim "
+        f"{head['victim']['kind']}): {met}: {head['speedup']:.1f}x at {100 * head['robustx']['success_rate']:.1f}% "
+        f"vs {100 * head['textattack']['success_rate']:.1f}% success.",
+    ]
+    if "speedup_vs_dynamic_padding" in head:
+        dyn = ", ".join(f"{_ratio(r['speedup_vs_dynamic_padding'])} ({r['victim']['kind']})" for r in runs)
+        out.append(
+            "- Where the speed-up comes from: TextAttack's stock `HuggingFaceModelWrapper` pads every batch to the "
+            f"tokenizer's `model_max_length` ({head['textattack_model_max_length']} for {head['victim']['kind']}). "
+            "With a wrapper that pads each batch to its longest input (our patch, not TextAttack's default) the "
+            f"ratio is {dyn}: on a compute-bound victim both tools send about the same queries and robustx's "
+            "cross-example batching buys nothing on CPU; on the tiny victim, Python work per candidate is what remains."
+        )
+    out += [
+        "- Queries: TextAttack counts every candidate it sends (cache hits included), robustx the distinct inputs "
+        "an example sent; both count the clean input and stop at the budget.",
+        "- Same victim answers: the same examples were skipped (already wrong) by both tools: "
+        + ", ".join(f"{r['victim']['kind']} {'yes' if r['same_skipped'] else 'NO'}" for r in runs)
+        + ".",
+        "- Not identical: robustx's substitutions and insertions draw keyboard neighbours (TextAttack: random "
+        "letters); word importance masks with the tokenizer's `<unk>` (TextAttack writes the literal `[UNK]`, "
+        "which XLM-R tokenizers split into pieces); the tools ran one after the other on a shared machine, so "
+        "load differed between them.",
+    ]
+    return out
 
 
 def main() -> None:
