@@ -69,7 +69,7 @@ def test_mythes_utf8_with_bom_drops_antonym_lines(tmp_path: Path) -> None:
 
 
 def test_missing_thesaurus_is_one_clear_line() -> None:
-    attack = build_attack("wordsub")
+    attack = build_attack("wordsub:source=thesaurus")  # the default (auto) falls back to e5 neighbours
     with pytest.raises(ResourceMissingError) as err:
         attack.check(["hi"])
     message = str(err.value)
