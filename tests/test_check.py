@@ -166,6 +166,9 @@ def test_incomplete_or_missing_runs_are_refused(tmp_path: Path) -> None:
     one_line_error(*gate(base, base, "--alpha", "1.5"), "--alpha")
 
 
-def test_tasks_whose_metric_is_not_accuracy_are_refused(tmp_path: Path) -> None:
+def test_runs_without_their_metrics_quantities_are_refused(tmp_path: Path) -> None:
+    # a PAN-X run with per-sentence correctness only: its F1 needs tp/fp/fn, accuracy would mislead
     base = write_run(tmp_path / "a", BASE, task="panx")
-    one_line_error(*gate(base, write_run(tmp_path / "b", BASE, task="panx")), "tagging family")
+    one_line_error(
+        *gate(base, write_run(tmp_path / "b", BASE, task="panx")), "lacks tp_clean, fp_clean, fn_clean"
+    )

@@ -12,6 +12,7 @@ from scipy.stats import binomtest
 from robustx.gate import compare
 from robustx.gate.compare import compare_runs
 from robustx.gate.pairing import PairedRun
+from robustx.report.metric import ACCURACY
 from robustx.stats import paired_permutation_test, sign_flip_test
 from robustx.stats.signflip import _convolved
 
@@ -79,10 +80,13 @@ def _null_pair(rng: np.random.Generator, n_ids: int, langs: tuple[str, ...], see
     def drops() -> np.ndarray:
         return (clean & (rng.random(size) < 0.1)).astype(float)
 
+    def scores() -> np.ndarray:  # (clean, attacked) per item with the drawn drop
+        return np.column_stack([drops(), np.zeros(size)])
+
     return PairedRun(
         task="xnli", attack="charnoise", seed=seed, parallel=True, baseline=None, candidate=None,  # type: ignore[arg-type]
         langs=np.repeat(np.array(langs), n_ids), ids=np.tile(np.arange(n_ids).astype(str), len(langs)),
-        drop_baseline=drops(), drop_candidate=drops(),
+        metric=ACCURACY, base=scores(), cand=scores(),
     )  # fmt: skip
 
 

@@ -60,9 +60,12 @@ def test_snapshot_is_small_holds_no_text_and_carries_the_run_config(tmp_path: Pa
     assert (
         isinstance(header, dict)
         and header["format"] == "robustx-baseline-snapshot"
-        and header["version"] == 1
+        and header["version"] == 2
     )
     assert isinstance(run, dict) and run["run"]["rows"] == len(rows) == len(LANGS) * BASE.n
+    assert run["run"]["columns"] == [
+        "example_id", "lang", "correct_clean", "correct_attacked", "text_hash", "text_hash_attacked", "queries",
+    ]  # fmt: skip
     assert run["run"]["config"] == json.loads((base / "config.json").read_text())
     assert run["run"]["metrics"]["overall"] == json.loads((base / "metrics.json").read_text())["overall"]
     assert rows[0] == ["xnli/test/000000", "de", rows[0][2], rows[0][3], rows[0][4], rows[0][5], 0]
@@ -142,8 +145,10 @@ def test_bad_snapshots_and_usage_are_one_line_errors(tmp_path: Path) -> None:
     one_line_error(*gate(cut, cand), "truncated")
     future = tmp_path / "future.snapshot"
     header, *rest = gzip.decompress(snap.read_bytes()).split(b"\n", 1)
-    future.write_bytes(gzip.compress(header.replace(b'"version":1', b'"version":9') + b"\n" + rest[0]))
-    one_line_error(*gate(future, cand), "format version 9; this robustx reads version 1 (upgrade robustx)")
+    future.write_bytes(gzip.compress(header.replace(b'"version":2', b'"version":9') + b"\n" + rest[0]))
+    one_line_error(
+        *gate(future, cand), "format version 9; this robustx reads versions 1, 2 (upgrade robustx)"
+    )
     one_line_error(*gate(tmp_path / "a", cand, "--update-baseline"), "--update-baseline needs --snapshot")
     one_line_error(*check("--baseline", str(tmp_path / "a")), "give --candidate")
     one_line_error(*gate(tmp_path / "a", cand, "--snapshot", str(text)), "is not a robustx snapshot")

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from robustx import stats
 from robustx.cli import app
+from robustx.tasks import get_task
 from tests.runfactory import outcomes, plant_drop, write_run
 
 LANGS = ("en", "de", "hi", "th")
@@ -56,7 +57,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_run(root, worse, model="plain")
     write_run(root, outcomes(LANGS, 240, 0.72, 0.0, seed=1, recover=0.0), model="plain", attack="none")
     write_run(root, base, model="unfinished", metrics=False)
-    write_run(root, base, model="tagger", task="udpos")  # F1 task: its metric is not accuracy
+    write_run(root, base, model="tagger", task="udpos")  # an F1 task without per-sentence tp/fp/fn
     for run in root.rglob("metrics.json"):
         corrupt_metrics(run.parent)
     return root
@@ -91,7 +92,7 @@ def recompute(run: Path) -> dict[str, Any]:
     cells = out["languages"].values()
     out["clean"] = np.mean([v["clean"] for v in cells])
     out["attacked"] = np.mean([v["attacked"] for v in cells])
-    if config["task"] == "xnli":  # parallel: sign-flip over example-id clusters, language-weighted
+    if get_task(config["task"]).parallel:  # sign-flip over example-id clusters, language-weighted
         d = (clean.astype(float) - attacked) / np.array([np.sum(langs == lang) for lang in langs])
         sums = np.array([d[ids == i].sum() for i in np.unique(ids)])
         sums = sums[np.abs(sums) > 1e-12]
@@ -175,7 +176,8 @@ def test_incomplete_and_disagreeing_runs_are_flagged_never_reported(built: tuple
     assert "unfinished" not in {r["model"] for r in board["rows"]}
     reasons = {Path(s["path"]).parts[-4]: s["reason"] for s in board["skipped"]}
     assert set(reasons) == {"unfinished", "tagger"} and "tagger" not in {r["model"] for r in board["rows"]}
-    assert "incomplete" in reasons["unfinished"] and "tagging family" in reasons["tagger"]
+    assert "incomplete" in reasons["unfinished"]
+    assert "records lack tp_clean" in reasons["tagger"] and "seqeval F1 of udpos" in reasons["tagger"]
     assert "skipped" in output and "unfinished" in output
     for name in ("leaderboard.md", "leaderboard.html"):
         assert "unfinished" in (out / name).read_text()  # listed in the skipped section

@@ -23,8 +23,19 @@ def check(
         str | None, typer.Option(help="Only runs of this attack (a name: any of its specs; or a full spec)")
     ] = None,
     margin: Annotated[
-        float, typer.Option(help="Tolerated extra drop in accuracy points (H0: Δ drop <= margin)")
+        float,
+        typer.Option(
+            help="Tolerated extra drop in points of the task's metric, in the test (H0: Δ drop <= margin)"
+        ),
     ] = 0.0,
+    max_drop: Annotated[
+        float | None,
+        typer.Option(
+            "--max-drop",
+            metavar="POINTS",
+            help="Non-inferiority margin: also fail a cell whose estimated extra drop Δ exceeds POINTS, significant or not",
+        ),
+    ] = None,
     alpha: Annotated[float, typer.Option(help="Family-wise error rate (Holm over all cells)")] = 0.05,
     junit: Annotated[Path | None, typer.Option(help="Write JUnit XML (one test case per cell)")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON")] = None,
@@ -59,7 +70,7 @@ def check(
 ) -> None:
     """Fail the build when the candidate is significantly less robust than the baseline.
 
-    A candidate checkpoint is first evaluated on exactly the baseline's examples and perturbations (task, languages, split, limit, attack spec, seed, data and max length from the baseline's config) into --out. Runs are paired by task, attack and seed and joined on example_id + lang; runs with other examples or inputs (text hashes) are refused. Per cell (each language, and overall): a one-sided paired sign-flip test of the per-item drop difference, a paired-bootstrap 95% CI, Holm over all cells.
+    A candidate checkpoint is first evaluated on exactly the baseline's examples and perturbations (task, languages, split, limit, attack spec, seed, data and max length from the baseline's config) into --out. Runs are paired by task, attack and seed and joined on example_id + lang; runs with other examples or inputs (text hashes) are refused. Per cell (each language, and overall), in the task's own metric: a one-sided paired sign-flip test of the per-item drop difference (corpus F1 of tagging and BUCC: over sentences, linearised), a paired-bootstrap 95% CI, Holm over all cells; with --max-drop a cell also fails when its estimated extra drop exceeds POINTS.
 
     A snapshot (--snapshot, or --update-baseline after a pass) is a small gzipped JSON-lines file of per-example outcomes and text hashes plus each run's config and metrics: commit it and use it as --baseline.
 
@@ -80,6 +91,7 @@ def check(
             candidate=candidate,
             margin_points=margin,
             alpha=alpha,
+            max_drop_points=max_drop,
             wanted=RunFilter(task, attack),
             rerun=rerun,
             update_baseline=update_baseline,

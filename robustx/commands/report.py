@@ -20,7 +20,7 @@ def report(
 ) -> None:
     """Build the leaderboard: attacked scores, drops with 95% CIs, Holm/BH-adjusted marks, figures.
 
-    Every number is recomputed from records.parquet. Incomplete runs (no metrics.json yet) are skipped and listed, never reported as complete. Writes leaderboard.md, leaderboard.html (no network needed to view it) and leaderboard.json into --out.
+    Every number is recomputed from records.parquet with each task's own metric (accuracy; seqeval or mining F1 from per-sentence tp/fp/fn; QA F1 with EM beside), and the XTREME-style score averages languages per task (QA: (EM + F1) / 2), then tasks. Incomplete runs (no metrics.json yet) are skipped and listed, never reported as complete. Writes leaderboard.md, leaderboard.html (no network needed to view it) and leaderboard.json into --out.
     """
     from robustx.cli import user_errors
 

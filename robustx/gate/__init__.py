@@ -27,6 +27,7 @@ class GateRequest:
     candidate: Path | None  # checkpoint, run directory or root of runs; None: only write --snapshot
     margin_points: float = 0.0
     alpha: float = 0.05
+    max_drop_points: float | None = None  # fail a cell whose estimated extra drop exceeds this
     wanted: RunFilter = field(default_factory=RunFilter)
     rerun: RerunOptions = field(default_factory=RerunOptions)
     update_baseline: bool = False
@@ -73,7 +74,7 @@ def run_gate(req: GateRequest) -> GateOutcome:
         label = f"{req.candidate} (evaluated into {req.rerun.out})"
     else:
         cand, label = load_side(req.candidate, "candidate", req.wanted), str(req.candidate)
-    result = compare_sides(base, cand, req.margin_points, req.alpha)
+    result = compare_sides(base, cand, req.margin_points, req.alpha, req.max_drop_points)
     result = replace(result, skipped=tuple(skipped) + result.skipped)
     if not (req.update_baseline or req.force_update):
         return GateOutcome(result, label)
@@ -88,11 +89,16 @@ def run_gate(req: GateRequest) -> GateOutcome:
 
 
 def compare_sides(
-    base: dict[RunKey, RunSource], cand: dict[RunKey, RunSource], margin_points: float, alpha: float
+    base: dict[RunKey, RunSource],
+    cand: dict[RunKey, RunSource],
+    margin_points: float,
+    alpha: float,
+    max_drop_points: float | None = None,
 ) -> GateResult:
-    """Pair, join and compare every baseline run with the candidate's (margin in accuracy points)."""
+    """Pair, join and compare every baseline run with the candidate's (margins in points of the metric)."""
     paired = [join(key, b, c) for key, b, c in pair_runs(base, cand)]
-    result = compare_runs(paired, margin_points / 100.0, alpha)
+    max_drop = None if max_drop_points is None else max_drop_points / 100.0
+    result = compare_runs(paired, margin_points / 100.0, alpha, max_drop)
     if not result.cells:
         raise DataError("nothing to compare: the runs are all attack=none (no drop); gate on attacked runs")
     return result
@@ -105,7 +111,13 @@ def _snapshot_target(req: GateRequest) -> Path | None:
     if not 0.0 < req.alpha < 1.0:
         raise SpecError(f"--alpha must lie strictly between 0 and 1, got {req.alpha}")
     if not 0.0 <= req.margin_points < 100.0:
-        raise SpecError(f"--margin is in accuracy points and must lie in [0, 100), got {req.margin_points}")
+        raise SpecError(
+            f"--margin is in points of the task's metric and must lie in [0, 100), got {req.margin_points}"
+        )
+    if req.max_drop_points is not None and not 0.0 <= req.max_drop_points < 100.0:
+        raise SpecError(
+            f"--max-drop is in points of the task's metric and must lie in [0, 100), got {req.max_drop_points}"
+        )
     target = req.snapshot or (req.baseline if is_snapshot(req.baseline) else None)
     if target is not None and target.exists() and not is_snapshot(target):
         raise SpecError(f"--snapshot {target} exists and is not a robustx snapshot; refusing to overwrite it")

@@ -1,13 +1,25 @@
 """Is the candidate less robust than the baseline? One test per task x attack x seed x language cell.
 
-Per item, d = (candidate's clean - attacked correctness) - (baseline's); the cell's Δ is the mean d
-(the overall cell: the language average of the per-language means, as the leaderboard reports).
-H0: Δ <= margin, H1: Δ > margin (the candidate drops more, beyond the margin), tested by sign-flip
-on d - margin (items, or for the overall cell of a parallel set whole example-id clusters with all
-their language versions, weighted so the statistic is the language-averaged Δ). With margin 0 the
-test is exact under exchangeability; with margin > 0 it is the usual shifted sign-flip test, valid
-for large n. The 95% CI of Δ is a paired bootstrap (cluster bootstrap for parallel overall cells).
-Holm adjusts over every compared cell; the gate fails when any adjusted p < alpha.
+Δ is the candidate's drop minus the baseline's, in the task's own metric (the overall cell: the
+language average of the per-language Δ, as the leaderboard reports). H0: Δ <= margin, H1: Δ > margin
+(the candidate drops more, beyond the margin), tested one-sided by sign-flip: under H0 with margin
+0 the two checkpoints are exchangeable per item, so swapping an item's candidate and baseline
+outcomes leaves the distribution unchanged.
+
+* Per-item metrics (accuracy and Tatoeba hits, binary; QA F1 per question, continuous): Δ is the mean
+  of d = (candidate clean - attacked) - (baseline clean - attacked) per item, and the test flips the
+  signs of d - margin (for the overall cell of a parallel set, of whole example-id clusters with
+  all their language versions, weighted so the statistic is the language-averaged Δ). Binary
+  outcomes give integer d, whose null is computed exactly; continuous d use the normal limit.
+* Corpus F1 (UD-POS, PAN-X, BUCC; robustx.gate.f1cells): Δ is a difference of corpus-F1 drops, not a
+  mean over sentences, so the test is the paired permutation over sentences (swap a sentence's
+  candidate and baseline counts) of that difference, evaluated through its linearisation.
+
+With margin > 0 the test is the usual shifted sign-flip, valid for large n. The 95% CI of Δ is a
+paired bootstrap (cluster bootstrap for parallel overall cells; sentences for corpus F1). Holm
+adjusts over every compared cell; a cell fails when its adjusted p < alpha ("significant"), or, with
+``--max-drop``, when its estimated Δ exceeds that many points whatever its p ("max-drop": a
+non-inferiority margin on the estimate). The gate fails when any cell fails.
 """
 
 from __future__ import annotations
@@ -21,6 +33,8 @@ from robustx.gate.pairing import PairedRun
 
 RESAMPLES = 10_000
 LEVEL = 0.95
+SIGNIFICANT = "significant"
+MAX_DROP = "max-drop"
 
 
 @dataclass(frozen=True)
@@ -30,19 +44,24 @@ class GateCell:
     seed: int
     lang: str  # a language code, or "overall"
     n: int
-    drop_baseline: float  # fractions 0-1
+    drop_baseline: float  # fractions 0-1 of the task's metric
     drop_candidate: float
     delta: float
     ci_low: float
     ci_high: float
     p: float
     test: str
+    metric: str = "accuracy"
     p_holm: float = 1.0
-    failed: bool = False
+    reasons: tuple[str, ...] = ()  # why the cell fails: "significant", "max-drop"
 
     @property
     def name(self) -> str:
         return f"{self.task} / {self.attack} / seed {self.seed} / {self.lang}"
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,7 @@ class GateResult:
     margin: float  # fraction 0-1
     alpha: float
     skipped: tuple[str, ...]  # attack=none pairs: no drop to compare
+    max_drop: float | None = None  # fraction 0-1; None: no non-inferiority margin on the estimate
 
     @property
     def failed(self) -> tuple[GateCell, ...]:
@@ -70,7 +90,7 @@ def language_cell(run: PairedRun, lang: str, margin: float) -> GateCell:
     p, method = stats.sign_flip_test(dc - db - margin, alternative="greater")
     return GateCell(
         run.task, run.attack, run.seed, lang, int(mask.sum()), float(db.mean()), float(dc.mean()),
-        float(ci.estimate), float(ci.low), float(ci.high), p, f"sign-flip ({method})",
+        float(ci.estimate), float(ci.low), float(ci.high), p, f"sign-flip ({method})", run.metric.name,
     )  # fmt: skip
 
 
@@ -97,21 +117,39 @@ def overall_cell(run: PairedRun, margin: float) -> GateCell:
         )
         unit = "items"
     sums = np.bincount(clusters, weights=weights * (dc - db - margin))
-    if margin == 0 and np.all(sizes == sizes[0]):
+    if run.metric.binary and margin == 0 and np.all(sizes == sizes[0]):
         sums = np.round(sums * sizes[0])  # equal language sizes: integer sums, so the exact path applies
     p, method = stats.sign_flip_test(sums, alternative="greater")
     mean_by_lang = np.bincount(lang_codes, weights=db) / sizes, np.bincount(lang_codes, weights=dc) / sizes
     return GateCell(
         run.task, run.attack, run.seed, "overall", int(dc.shape[0]), float(mean_by_lang[0].mean()),
         float(mean_by_lang[1].mean()), float(ci.estimate), float(ci.low), float(ci.high), p,
-        f"sign-flip over {unit} ({method})",
+        f"sign-flip over {unit} ({method})", run.metric.name,
     )  # fmt: skip
 
 
-def compare_runs(runs: Sequence[PairedRun], margin: float, alpha: float) -> GateResult:
-    """Test every cell of every paired run, then Holm over all of them."""
-    from robustx import stats
+def run_cells(run: PairedRun, margin: float) -> list[GateCell]:
+    """The overall cell (with more than one language) and one cell per language of a paired run."""
+    from robustx.gate import f1cells
     from robustx.report.tables import language_order
+
+    langs = language_order(run.langs.tolist())
+    corpus = run.metric.kind == "f1"
+    cells = []
+    if len(langs) > 1:
+        cells.append(f1cells.overall_cell(run, margin) if corpus else overall_cell(run, margin))
+    cells += [
+        f1cells.language_cell(run, lang, margin) if corpus else language_cell(run, lang, margin)
+        for lang in langs
+    ]
+    return cells
+
+
+def compare_runs(
+    runs: Sequence[PairedRun], margin: float, alpha: float, max_drop: float | None = None
+) -> GateResult:
+    """Test every cell of every paired run, then Holm over all of them; apply ``max_drop`` to each Δ."""
+    from robustx import stats
 
     cells: list[GateCell] = []
     skipped: list[str] = []
@@ -119,13 +157,19 @@ def compare_runs(runs: Sequence[PairedRun], margin: float, alpha: float) -> Gate
         if run.attack == "none":
             skipped.append(f"{run.label}: attack=none has no drop to compare")
             continue
-        langs = language_order(run.langs.tolist())
-        if len(langs) > 1:
-            cells.append(overall_cell(run, margin))
-        cells += [language_cell(run, lang, margin) for lang in langs]
+        cells += run_cells(run, margin)
     if cells:
         adjusted = stats.holm([c.p for c in cells])
         cells = [
-            replace(c, p_holm=float(q), failed=bool(q < alpha)) for c, q in zip(cells, adjusted, strict=True)
+            replace(c, p_holm=float(q), reasons=_reasons(c, float(q), alpha, max_drop))
+            for c, q in zip(cells, adjusted, strict=True)
         ]
-    return GateResult(tuple(cells), margin, alpha, tuple(skipped))
+    return GateResult(tuple(cells), margin, alpha, tuple(skipped), max_drop)
+
+
+def _reasons(cell: GateCell, p_holm: float, alpha: float, max_drop: float | None) -> tuple[str, ...]:
+    reasons = [SIGNIFICANT] if p_holm < alpha else []
+    # the tolerance keeps a Δ of exactly max_drop (up to float noise: 0.1 + 0.2) from failing
+    if max_drop is not None and cell.delta > max_drop + 1e-12:
+        reasons.append(MAX_DROP)
+    return tuple(reasons)

@@ -15,6 +15,7 @@ import numpy as np
 
 from robustx.errors import DataError
 from robustx.gate.sources import RunKey, RunSource, key_label
+from robustx.report.metric import F1_COLUMNS, TaskMetric
 
 __all__ = ["PairedRun", "RunKey", "join", "key_label", "pair_runs"]
 
@@ -31,12 +32,24 @@ class PairedRun:
     candidate: str
     langs: np.ndarray
     ids: np.ndarray
-    drop_baseline: np.ndarray  # per row: correct clean - correct attacked, in {-1, 0, 1}
-    drop_candidate: np.ndarray
+    metric: TaskMetric
+    # per row: (clean, attacked) score of the metric (correctness 0/1, QA F1), or for corpus F1 the
+    # six counts tp, fp, fn clean then attacked
+    base: np.ndarray
+    cand: np.ndarray
 
     @property
     def label(self) -> str:
         return f"{self.task} / {self.attack} / seed {self.seed}"
+
+    @property
+    def drop_baseline(self) -> np.ndarray:
+        """Per-item drop clean - attacked (per-item metrics: accuracy, QA F1)."""
+        return np.asarray(self.base[:, 0] - self.base[:, 1])
+
+    @property
+    def drop_candidate(self) -> np.ndarray:
+        return np.asarray(self.cand[:, 0] - self.cand[:, 1])
 
 
 def pair_runs(
@@ -88,14 +101,14 @@ def _differ(b: np.ndarray, c: np.ndarray, ids: np.ndarray, langs: np.ndarray) ->
 
 def join(key: RunKey, baseline: RunSource, candidate: RunSource) -> PairedRun:
     """Align the two runs' records on (lang, example_id) and check they saw the same inputs."""
-    from robustx.errors import RobustxError
-    from robustx.report.collect import unsupported_family
-    from robustx.tasks import get_task
+    from robustx.gate.sources import check_columns
+    from robustx.report.metric import metric_for
 
-    unsupported = unsupported_family(key[0])
-    if unsupported:
-        raise DataError(unsupported)
     b, c = _read(baseline), _read(candidate)
+    for run, cols in ((baseline, b), (candidate, c)):
+        hint = "; a version-1 snapshot holds correctness only: write the snapshot again" if run.rows else ""
+        check_columns(key[0], cols, run.label, hint)
+    metric = metric_for(key[0], set(b) & set(c))
     what = key_label(key)
     if b["key"].shape != c["key"].shape or np.any(b["key"] != c["key"]):
         only_b = np.setdiff1d(b["key"], c["key"])
@@ -120,22 +133,30 @@ def join(key: RunKey, baseline: RunSource, candidate: RunSource) -> PairedRun:
                     f"{what}: {what_differs} differ for {count} examples (e.g. {example}); {hint}"
                     + _versions(baseline, candidate)
                 )
-    try:
-        parallel = get_task(key[0]).parallel
-    except RobustxError:
-        parallel = False
     return PairedRun(
         task=key[0],
         attack=key[1],
         seed=key[2],
-        parallel=parallel,
+        parallel=_parallel(key[0]),
         baseline=baseline.label,
         candidate=candidate.label,
         langs=langs,
         ids=ids,
-        drop_baseline=_drops(b),
-        drop_candidate=_drops(c),
+        metric=metric,
+        base=values(b, metric),
+        cand=values(c, metric),
     )
+
+
+def _parallel(task: str) -> bool:
+    """Whether the task's example ids name the same item in every language (unknown tasks: no)."""
+    from robustx.errors import RobustxError
+    from robustx.tasks import get_task
+
+    try:
+        return get_task(task).parallel
+    except RobustxError:
+        return False
 
 
 def _versions(baseline: RunSource, candidate: RunSource) -> str:
@@ -154,5 +175,7 @@ def _model_free(cols: Mapping[str, np.ndarray]) -> bool:
     return "queries" not in cols or not np.any(cols["queries"])
 
 
-def _drops(cols: Mapping[str, np.ndarray]) -> np.ndarray:
-    return cols["correct_clean"].astype(np.float64) - cols["correct_attacked"].astype(np.float64)
+def values(cols: Mapping[str, np.ndarray], metric: TaskMetric) -> np.ndarray:
+    """The per-row quantities the cell statistics of ``metric`` read, as float columns."""
+    names = F1_COLUMNS if metric.kind == "f1" else metric.columns[:2]
+    return np.column_stack([cols[name].astype(np.float64) for name in names])

@@ -1,13 +1,20 @@
 """Baseline snapshots: a small, committable file that stands in for a baseline's run directories.
 
-Format ``robustx-baseline-snapshot``, version 1: gzip-compressed JSON Lines (UTF-8).
+Format ``robustx-baseline-snapshot``, version 2: gzip-compressed JSON Lines (UTF-8).
 
-* line 1, the header: ``{"format": "robustx-baseline-snapshot", "version": 1, "columns": [...],
-  "hash_digits": 16, "runs": N, "robustx_version": ...}``;
+* line 1, the header: ``{"format": "robustx-baseline-snapshot", "version": 2, "hash_digits": 16,
+  "runs": N, "robustx_version": ...}``;
 * then per run (sorted by task, attack, seed) one run line ``{"run": {"task", "attack", "seed",
-  "rows", "config", "metrics"}}`` followed by ``rows`` row lines, each a JSON array in the order of
-  ``columns``: ``[example_id, lang, correct_clean, correct_attacked, text_hash, text_hash_attacked,
-  queries]`` (correctness as 0/1, rows sorted by lang then example_id).
+  "rows", "columns", "config", "metrics"}}`` followed by ``rows`` row lines, each a JSON array in
+  the order of that run's ``columns`` (rows sorted by lang then example_id): ``example_id, lang``,
+  the per-item quantities of the task's metric, then ``text_hash, text_hash_attacked, queries``.
+  The quantities are ``correct_clean, correct_attacked`` (0/1) for accuracy (XNLI, PAWS-X; Tatoeba
+  hits); ``f1_clean, f1_attacked, em_clean, em_attacked`` for QA; ``tp_clean, fp_clean, fn_clean,
+  tp_attacked, fp_attacked, fn_attacked`` (integers) for corpus F1 (UD-POS, PAN-X, BUCC).
+
+Version 1 (still read) had one ``columns`` list in the header, ``[example_id, lang, correct_clean,
+correct_attacked, text_hash, text_hash_attacked, queries]`` for every run: enough for accuracy only,
+so a version-1 run of an F1 or QA task is refused when compared, with a hint to rewrite it.
 
 ``config`` is the run's whole ``config.json`` (task, languages, split, limit, canonical attack spec,
 seed, data source and file hashes, max_length, shard_size, model hash, lineage): enough to evaluate
@@ -31,12 +38,19 @@ from typing import Any
 import numpy as np
 
 from robustx.errors import DataError
-from robustx.gate.sources import COLUMNS, RunKey, RunSource, key_label, run_key
+from robustx.gate.sources import RunKey, RunSource, gate_columns, key_label, run_key
 
 FORMAT = "robustx-baseline-snapshot"
-VERSION = 1
+VERSION = 2
+READABLE = (1, 2)
+V1_COLUMNS = (
+    "example_id", "lang", "correct_clean", "correct_attacked", "text_hash", "text_hash_attacked", "queries",
+)  # fmt: skip
 HASH_DIGITS = 16
 _HASHES = ("text_hash", "text_hash_attacked")
+_BOOLS = ("correct_clean", "correct_attacked")
+_INTS = ("queries", "tp_clean", "fp_clean", "fn_clean", "tp_attacked", "fp_attacked", "fn_attacked")
+_FLOATS = ("f1_clean", "f1_attacked", "em_clean", "em_attacked")
 
 
 def is_snapshot(path: Path) -> bool:
@@ -59,7 +73,6 @@ def write_snapshot(path: Path, runs: Iterable[RunSource]) -> int:
         header = {
             "format": FORMAT,
             "version": VERSION,
-            "columns": list(COLUMNS),
             "hash_digits": HASH_DIGITS,
             "runs": len(ordered),
             "robustx_version": __version__,
@@ -85,16 +98,18 @@ def _run_lines(run: RunSource) -> Iterator[bytes]:
     order = np.lexsort((cols["example_id"].astype(str), cols["lang"].astype(str)))
     n = int(order.size)
     task, attack, seed = run.key
+    columns = list(gate_columns(task, cols))
     meta = {
         "task": task,
         "attack": attack,
         "seed": seed,
         "rows": n,
+        "columns": columns,
         "config": run.config,
         "metrics": run.metrics,
     }
     yield _line({"run": meta})
-    values = [_column_values(cols, name, order) for name in COLUMNS]
+    values = [_column_values(cols, name, order) for name in columns]
     for row in zip(*values, strict=True):
         yield _line(list(row))
 
@@ -103,10 +118,12 @@ def _column_values(cols: Mapping[str, np.ndarray], name: str, order: np.ndarray)
     if name not in cols:
         return [None] * int(order.size)
     column = cols[name][order]
-    if name in ("correct_clean", "correct_attacked"):
+    if name in _BOOLS:
         return column.astype(bool).astype(int).tolist()
-    if name == "queries":
+    if name in _INTS:
         return column.astype(np.int64).tolist()
+    if name in _FLOATS:
+        return column.astype(np.float64).tolist()
     if name in _HASHES:
         return [str(h)[:HASH_DIGITS] for h in column.tolist()]
     return [str(v) for v in column.tolist()]
@@ -129,58 +146,69 @@ def _parse(path: Path, lines: Iterable[str]) -> list[RunSource]:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise DataError(f"{path} is not a robustx baseline snapshot (no '{FORMAT}' header)")
     version = header.get("version")
-    if version != VERSION:
+    if version not in READABLE:
         raise DataError(
-            f"{path} is a snapshot of format version {version}; this robustx reads version {VERSION}"
+            f"{path} is a snapshot of format version {version}; this robustx reads versions "
+            f"{', '.join(map(str, READABLE))}"
             + (" (upgrade robustx)" if isinstance(version, int) and version > VERSION else "")
         )
-    columns = list(header.get("columns", []))
-    if columns[: len(COLUMNS)] != list(COLUMNS):
-        raise DataError(f"{path}: snapshot columns {columns} are not {list(COLUMNS)}")
+    columns: list[str] | None = None
+    if version == 1:
+        columns = list(header.get("columns", []))
+        if columns[: len(V1_COLUMNS)] != list(V1_COLUMNS):
+            raise DataError(f"{path}: snapshot columns {columns} are not {list(V1_COLUMNS)}")
     runs, line_no = [], 1
     for _ in range(int(header.get("runs", 0))):
         line_no += 1
         meta = _json(path, next(it, ""), line_no)
         if not (isinstance(meta, dict) and isinstance(meta.get("run"), dict)):
             raise DataError(f"{path}:{line_no}: expected a run line; the snapshot is truncated or damaged")
-        run, line_no = _read_run(path, meta["run"], it, line_no)
+        run, line_no = _read_run(path, meta["run"], columns, it, line_no)
         runs.append(run)
     if next(it, None) is not None:
         raise DataError(f"{path}: more lines than its header announces; the snapshot is damaged")
     return runs
 
 
-def _read_run(path: Path, meta: Mapping[str, Any], it: Iterator[str], line_no: int) -> tuple[RunSource, int]:
+def _read_run(
+    path: Path, meta: Mapping[str, Any], header_columns: Sequence[str] | None, it: Iterator[str], line_no: int
+) -> tuple[RunSource, int]:
+    """One run: its meta line (read), then its rows; v1 runs use the header's columns, v2 their own."""
     config = meta.get("config")
     if not isinstance(config, dict):
         raise DataError(f"{path}:{line_no}: run without its config")
     key: RunKey = run_key(config, f"{path}:{line_no}")
+    columns = list(header_columns if header_columns is not None else meta.get("columns") or [])
+    if not columns or not all(isinstance(c, str) for c in columns):
+        raise DataError(f"{path}:{line_no}: run without its list of columns; the snapshot is damaged")
     rows: list[list[Any]] = []
     for _ in range(int(meta.get("rows", 0))):
         line_no += 1
         row = _json(path, next(it, ""), line_no)
-        if not (isinstance(row, list) and len(row) == len(COLUMNS)):
+        if not (isinstance(row, list) and len(row) == len(columns)):
             raise DataError(
-                f"{path}:{line_no}: expected a row of {len(COLUMNS)} values (truncated or damaged)"
+                f"{path}:{line_no}: expected a row of {len(columns)} values (truncated or damaged)"
             )
         rows.append(row)
     if not rows:
         raise DataError(f"{path}: run {key_label(key)} holds no rows")
     metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else {}
     label = f"{path}#{key_label(key)}"
-    return RunSource(key, label, config, metrics or {}, rows=_arrays(rows)), line_no
+    return RunSource(key, label, config, metrics or {}, rows=_arrays(rows, columns)), line_no
 
 
-def _arrays(rows: Sequence[Sequence[Any]]) -> dict[str, np.ndarray]:
+def _arrays(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
-    for i, name in enumerate(COLUMNS):
+    for i, name in enumerate(columns):
         values = [row[i] for row in rows]
         if all(v is None for v in values):
             continue
-        if name in ("correct_clean", "correct_attacked"):
+        if name in _BOOLS:
             out[name] = np.asarray(values, dtype=bool)
-        elif name == "queries":
+        elif name in _INTS:
             out[name] = np.asarray(values, dtype=np.int64)
+        elif name in _FLOATS:
+            out[name] = np.asarray(values, dtype=np.float64)
         else:
             out[name] = np.asarray([str(v) for v in values])
     return out

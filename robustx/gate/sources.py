@@ -3,13 +3,14 @@
 A side is a set of runs keyed by (task, canonical attack spec, seed). Each run brings its
 ``config.json`` (enough to evaluate another checkpoint on exactly its examples and perturbations),
 its ``metrics.json``, and per-example columns: read from ``records.parquet`` for a run directory
-(only the columns the gate needs, never the texts), held in memory for a snapshot run.
+(only the columns the gate needs for the task's metric, never the texts), held in memory for a
+snapshot run.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,17 +20,31 @@ import numpy as np
 from robustx.errors import DataError
 
 RunKey = tuple[str, str, int]  # task, canonical attack spec, seed
-# Per-example columns the gate reads (queries only decides whether the attack was model-free).
-COLUMNS = (
-    "example_id",
-    "lang",
-    "correct_clean",
-    "correct_attacked",
-    "text_hash",
-    "text_hash_attacked",
-    "queries",
-)
-REQUIRED = COLUMNS[:4]
+# Besides the metric's per-item columns (robustx.report.metric), the gate reads these: ids, the
+# input hashes that prove both sides saw the same inputs, and queries, which only decides whether
+# the attack was model-free.
+ID_COLUMNS = ("example_id", "lang")
+CHECK_COLUMNS = ("text_hash", "text_hash_attacked", "queries")
+
+
+def gate_columns(task: str, available: Collection[str]) -> tuple[str, ...]:
+    """The columns the gate keeps for a run of ``task`` (its metric judged from ``available``)."""
+    from robustx.report.metric import metric_for
+
+    return (*ID_COLUMNS, *metric_for(task, available).columns, *CHECK_COLUMNS)
+
+
+def check_columns(task: str, available: Collection[str], where: str, hint: str = "") -> None:
+    """A one-line error unless the per-item quantities of the task's metric are there."""
+    from robustx.report.metric import metric_for, missing_columns
+
+    metric = metric_for(task, available)
+    missing = missing_columns(metric, available)
+    if missing:
+        raise DataError(
+            f"{where} lacks {', '.join(missing)}; the gate compares the per-example quantities of "
+            f"{task}'s {metric.name}{hint}"
+        )
 
 
 def key_label(key: RunKey) -> str:
@@ -52,7 +67,7 @@ class RunSource:
         if self.rows is not None:
             return dict(self.rows)
         assert self.run_dir is not None
-        return read_records(self.run_dir / "records.parquet")
+        return read_records(self.run_dir / "records.parquet", self.key[0])
 
 
 @dataclass(frozen=True)
@@ -82,17 +97,15 @@ def _matches(wanted: str | None, actual: str, canonical: bool = False) -> bool:
     return actual == build_attack(wanted).canonical  # runs record the canonical spec
 
 
-def read_records(path: Path) -> dict[str, np.ndarray]:
+def read_records(path: Path, task: str) -> dict[str, np.ndarray]:
     import pyarrow.parquet as pq
 
     try:
         names = pq.read_schema(path).names
     except (OSError, ValueError) as err:
         raise DataError(f"{path} is unreadable: {err}") from None
-    missing = [c for c in REQUIRED if c not in names]
-    if missing:
-        raise DataError(f"{path} lacks {', '.join(missing)}; the gate compares per-example correctness")
-    table = pq.read_table(path, columns=[c for c in COLUMNS if c in names])
+    check_columns(task, names, str(path))
+    table = pq.read_table(path, columns=[c for c in gate_columns(task, names) if c in names])
     return {c: np.asarray(table.column(c).to_numpy(zero_copy_only=False)) for c in table.column_names}
 
 

@@ -99,7 +99,12 @@ def _generator(board: Leaderboard) -> str:
 
 
 def _cell_json(cell: Cell) -> dict[str, Any]:
-    return asdict(cell)
+    """A cell's fields, plus the XTREME task score (QA: (EM + F1) / 2) and EM's drop."""
+    return asdict(cell) | {
+        "em_drop": cell.em_drop,
+        "score_clean": cell.score_clean,
+        "score_attacked": cell.score_attacked,
+    }
 
 
 def board_json(board: Leaderboard) -> dict[str, Any]:
@@ -112,6 +117,7 @@ def board_json(board: Leaderboard) -> dict[str, Any]:
                 "attack": col.attack,
                 "seed": col.seed,
                 "label": col.label,
+                "metric": run.metric.name,
                 "run": str(run.info.path),
                 "overall": _cell_json(run.overall),
                 "languages": {lang: _cell_json(c) for lang, c in run.languages.items()},
@@ -128,7 +134,7 @@ def board_json(board: Leaderboard) -> dict[str, Any]:
                 "clean_score": row.clean_score,
                 "robust_score": row.robust_score,
                 "drop_score": row.drop_score,
-                "by_attack": dict(row.by_attack),
+                "by_attack": {label: asdict(a) | {"drop": a.drop} for label, a in row.by_attack.items()},
                 "cells": cells,
             }
         )
@@ -136,6 +142,7 @@ def board_json(board: Leaderboard) -> dict[str, Any]:
         "title": board.title,
         "alpha": board.alpha,
         "families": {"holm": board.holm_m, "bh": board.bh_m},
+        "metrics": {task: {"kind": m.kind, "name": m.name} for task, m in board.metrics.items()},
         "rows": rows,
         "skipped": [{"path": str(s.path), "reason": s.reason} for s in board.skipped],
         "warnings": list(board.warnings),

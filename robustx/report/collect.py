@@ -1,8 +1,9 @@
 """Find run directories and reduce each run to per-language and overall numbers, one run at a time.
 
-Only the columns the statistics need are read (never the text columns), and only aggregates plus a
-handful of candidate example ids are kept per run, so hundreds of runs fit in memory. The numbers
-are recomputed from records.parquet; metrics.json is only checked against them.
+Only the columns the statistics of the task's metric need are read (never the text columns), and
+only aggregates plus a handful of candidate example ids are kept per run, so hundreds of runs fit
+in memory. The numbers are recomputed from records.parquet; metrics.json is only checked against
+them.
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from robustx.errors import DataError
+from robustx.report.metric import TaskMetric
 
-# The only columns the statistics pass reads from records.parquet.
-STAT_COLUMNS = ("example_id", "lang", "correct_clean", "correct_attacked", "changed_fraction")
-# Keys of metrics.json cells compared with the recomputation.
-_CHECKED_KEYS = ("n", "clean", "attacked", "drop", "ci_low", "ci_high", "b", "c", "mcnemar_p")
+# Besides the metric's own columns, the statistics pass reads only these from records.parquet.
+STAT_COLUMNS = ("example_id", "lang", "changed_fraction")
+# Keys of metrics.json cells compared with the recomputation, per kind of metric.
+_CHECKED_KEYS = {
+    "accuracy": ("n", "clean", "attacked", "drop", "ci_low", "ci_high", "b", "c", "mcnemar_p"),
+    "qa": ("n", "clean", "attacked", "drop", "ci_low", "ci_high", "em_clean", "em_attacked", "b", "c", "mcnemar_p"),
+    "f1": ("n", "clean", "attacked", "drop", "ci_low", "ci_high", "tp_clean", "fp_clean", "fn_clean",
+           "tp_attacked", "fp_attacked", "fn_attacked"),
+}  # fmt: skip
 CANDIDATES_PER_LANGUAGE = 3
 
 
@@ -44,7 +51,11 @@ class RunInfo:
 
 @dataclass(frozen=True)
 class Cell:
-    """Clean vs attacked accuracy (fractions 0-1) of one language, or of a run overall."""
+    """Clean vs attacked score of the task's metric (fractions 0-1) of one language, or of a run overall.
+
+    ``b``/``c`` (discordant pairs) exist for binary outcomes: accuracy, and EM beside a QA cell's F1.
+    QA cells carry EM beside F1 (``em_*``, ``em_p`` its McNemar / cluster sign-flip p, unadjusted).
+    """
 
     n: int
     clean: float
@@ -52,12 +63,28 @@ class Cell:
     drop: float
     ci_low: float
     ci_high: float
-    b: int
-    c: int
     p: float
     p_method: str
     changed_fraction: float
+    b: int | None = None
+    c: int | None = None
+    em_clean: float | None = None
+    em_attacked: float | None = None
+    em_p: float | None = None
     p_adjusted: float | None = None
+
+    @property
+    def em_drop(self) -> float | None:
+        return None if self.em_clean is None or self.em_attacked is None else self.em_clean - self.em_attacked
+
+    @property
+    def score_clean(self) -> float:
+        """The task score XTREME averages: the metric, or (EM + F1) / 2 for QA."""
+        return self.clean if self.em_clean is None else (self.clean + self.em_clean) / 2
+
+    @property
+    def score_attacked(self) -> float:
+        return self.attacked if self.em_attacked is None else (self.attacked + self.em_attacked) / 2
 
 
 @dataclass(frozen=True)
@@ -75,9 +102,9 @@ class RunResult:
     languages: Mapping[str, Cell]
     overall: Cell
     ci_method: str
-    mcnemar_pooled_p: float
     check: MetricsCheck
-    candidates: Mapping[str, tuple[str, ...]]  # lang -> example ids flipped from correct to wrong
+    candidates: Mapping[str, tuple[str, ...]]  # lang -> example ids the attack made worse
+    metric: TaskMetric
 
 
 @dataclass(frozen=True)
@@ -125,52 +152,29 @@ def collect_runs(paths: Sequence[Path]) -> Iterator[RunResult | Skipped]:
 def read_run(path: Path) -> RunResult | Skipped:
     import pyarrow.parquet as pq
 
+    from robustx.report.metric import metric_for, missing_columns
+
     records = path / "records.parquet"
     if not (records.is_file() and (path / "metrics.json").is_file()):
         return Skipped(path, "incomplete run (no records.parquet/metrics.json yet)")
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
         info = _run_info(path, config)
-        missing = [c for c in STAT_COLUMNS if c not in pq.read_schema(records).names]
+        names = pq.read_schema(records).names
     except (OSError, ValueError, KeyError, TypeError) as err:
         return Skipped(path, f"unreadable run: {err}")
-    unsupported = unsupported_family(info.task)
-    if unsupported:
-        return Skipped(path, unsupported)
+    metric = metric_for(info.task, names)
+    missing = list(
+        dict.fromkeys([*missing_columns(metric, names), *(c for c in STAT_COLUMNS if c not in names)])
+    )
     if missing:
         return Skipped(
-            path, f"records lack {', '.join(missing)} (task family not supported by the report yet)"
+            path, f"records lack {', '.join(missing)} (needed for the {metric.name} of {info.task})"
         )
-    table = pq.read_table(records, columns=list(STAT_COLUMNS))
+    table = pq.read_table(records, columns=list(dict.fromkeys((*STAT_COLUMNS, *metric.columns))))
     if table.num_rows == 0:
         return Skipped(path, "records.parquet holds no rows")
-    return _analyse(info, table, path)
-
-
-# Families whose task metric is per-example accuracy, which is what the report and the gate test.
-SUPPORTED_FAMILIES = ("classification",)
-
-
-def unsupported_family(task: str) -> str | None:
-    """Why a task's runs cannot be reported or gated yet, or None.
-
-    Tagging (seqeval F1), QA (F1 / EM) and retrieval (BUCC F1) records also carry per-example
-    ``correct_*`` columns, but accuracy on those is not the task's metric; reporting it under the
-    task's name would mislead, so such runs are refused until their metric is wired in.
-    """
-    from robustx.errors import RobustxError
-    from robustx.tasks import get_task
-
-    try:
-        family = get_task(task).family
-    except RobustxError:
-        return None  # a task unknown to this version: judged by its columns
-    if family in SUPPORTED_FAMILIES:
-        return None
-    return (
-        f"task {task} is in the {family} family; report and check support per-example accuracy "
-        "(classification) only so far, not its task metric"
-    )
+    return _analyse(info, metric, table, path)
 
 
 def _run_info(path: Path, config: Mapping[str, Any]) -> RunInfo:
@@ -197,31 +201,37 @@ def _run_info(path: Path, config: Mapping[str, Any]) -> RunInfo:
     )
 
 
-def _analyse(info: RunInfo, table: Any, path: Path) -> RunResult:
-    import numpy as np
+def _analyse(info: RunInfo, metric: TaskMetric, table: Any, path: Path) -> RunResult:
+    from robustx.report import analyse
 
-    from robustx.metrics import classification_metrics
-    from robustx.report.significance import overall_p
-
-    metrics = classification_metrics(table, parallel=info.parallel, seed=info.seed)
-    clean = np.asarray(table.column("correct_clean").to_numpy(zero_copy_only=False), dtype=bool)
-    attacked = np.asarray(table.column("correct_attacked").to_numpy(zero_copy_only=False), dtype=bool)
+    metrics = analyse.recompute(metric, table, info.parallel, info.seed)
+    values = analyse.paired(metric, table)
     # Languages and example ids as integer codes (no Python string per row); ids of the few
     # drill-down candidates are looked up in the Arrow column afterwards.
     lang_codes, lang_names = _codes(table.column("lang"))
     id_codes, _ = _codes(table.column("example_id"))
-    cells = {lang: _cell(m, m["mcnemar_p"], "mcnemar-exact") for lang, m in metrics["languages"].items()}
+    cells = {}
+    for code, lang in enumerate(lang_names):
+        m = metrics["languages"][lang]
+        cells[lang] = _cell(m, *analyse.language_p(metric, values[lang_codes == code], m))
     o = metrics["overall"]
-    p, method = overall_p(clean, attacked, id_codes, lang_codes, info.parallel, pooled_mcnemar=o["mcnemar_p"])
-    flipped = clean & ~attacked
+    p, method = analyse.overall_p(metric, values, id_codes, lang_codes, info.parallel, o)
+    overall = _cell(o, p, method)
+    if metric.kind == "qa":
+        em_p = analyse.em_p(table, id_codes, lang_codes, info.parallel, float(o["mcnemar_p"]))
+        overall = _with_em(overall, o, em_p)
+        langs = metrics["languages"]
+        cells = {lang: _with_em(c, langs[lang], float(langs[lang]["mcnemar_p"])) for lang, c in cells.items()}
     return RunResult(
         info=info,
-        languages=cells,
-        overall=_cell(o, p, method),
+        languages={lang: cells[lang] for lang in metrics["languages"]},
+        overall=overall,
         ci_method=str(o["ci_method"]),
-        mcnemar_pooled_p=float(o["mcnemar_p"]),
-        check=check_metrics(path / "metrics.json", metrics),
-        candidates=_candidates(info, flipped, lang_codes, lang_names, table.column("example_id")),
+        check=check_metrics(path / "metrics.json", metrics, metric),
+        candidates=_candidates(
+            info, analyse.harmed(metric, values), lang_codes, lang_names, table.column("example_id")
+        ),
+        metric=metric,
     )
 
 
@@ -242,18 +252,25 @@ def _cell(m: Mapping[str, Any], p: float, method: str) -> Cell:
         drop=float(m["drop"]),
         ci_low=float(m["ci_low"]),
         ci_high=float(m["ci_high"]),
-        b=int(m["b"]),
-        c=int(m["c"]),
         p=float(p),
         p_method=method,
         changed_fraction=float(m["changed_fraction"]),
+        b=int(m["b"]) if "b" in m else None,
+        c=int(m["c"]) if "c" in m else None,
     )
+
+
+def _with_em(cell: Cell, m: Mapping[str, Any], em_p: float) -> Cell:
+    """A QA cell with EM beside its F1 (b and c are EM's discordant pairs)."""
+    from dataclasses import replace
+
+    return replace(cell, em_clean=float(m["em_clean"]), em_attacked=float(m["em_attacked"]), em_p=em_p)
 
 
 def _candidates(
     info: RunInfo, flipped: Any, lang_codes: Any, lang_names: Sequence[str], ids: Any
 ) -> dict[str, tuple[str, ...]]:
-    """A few example ids per language that the attack flipped from correct to wrong (seeded choice)."""
+    """A few example ids per language the attack made worse (``flipped``; seeded choice)."""
     import numpy as np
 
     out: dict[str, tuple[str, ...]] = {}
@@ -270,7 +287,7 @@ def _candidates(
     return out
 
 
-def check_metrics(path: Path, recomputed: Mapping[str, Any]) -> MetricsCheck:
+def check_metrics(path: Path, recomputed: Mapping[str, Any], metric: TaskMetric) -> MetricsCheck:
     """Compare the stored metrics.json with the numbers recomputed from records."""
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
@@ -283,7 +300,8 @@ def check_metrics(path: Path, recomputed: Mapping[str, Any]) -> MetricsCheck:
     pairs += [(stored_langs[lang], cell, lang) for lang, cell in recomputed["languages"].items()]
     worst, where = 0.0, ""
     for old, new, name in pairs:
-        for key in _CHECKED_KEYS:
+        keys = _CHECKED_KEYS[metric.kind]
+        for key in keys[:6] if name == "overall" and metric.kind == "f1" else keys:
             try:
                 diff = abs(float(old[key]) - float(new[key]))
             except (KeyError, TypeError, ValueError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from robustx.report.fmt import STAR, ci, legend, pct, significant
+from robustx.report.fmt import STAR, ci, em_beside, legend, pct, significant
 from robustx.report.samples import Sample
 from robustx.report.tables import NONE, Leaderboard, ModelRow
 
@@ -64,16 +64,23 @@ def board_cell(row: ModelRow, col_index: int, board: Leaderboard) -> str:
         if significant(o, board.alpha)
         else ""
     )
+    em = em_beside(o)
     return (
         f'<td class="cell"><span class="score">{pct(o.attacked)}</span>{mark}'
-        f'<span class="drop">drop {pct(o.drop)} {ci(o)}</span></td>'
+        f'<span class="drop">drop {pct(o.drop)} {ci(o)}</span>'
+        + (f'<span class="drop">{e(em)}</span>' if em else "")
+        + "</td>"
     )
 
 
 def leaderboard_table(board: Leaderboard) -> str:
     head = ["#", "model", "base", "intermediate", "target", "train seed", "clean", "robust", "drop"]
     th = "".join(f"<th>{h}</th>" for h in head)
-    th += "".join(f"<th>{e(c.task)}<br><span class='note'>{e(c.label)}</span></th>" for c in board.columns)
+    th += "".join(
+        f"<th>{e(c.task)} <span class='note'>({e(board.metric_name(c.task))})</span><br>"
+        f"<span class='note'>{e(c.label)}</span></th>"
+        for c in board.columns
+    )
     body = []
     for rank, row in enumerate(board.rows, start=1):
         lin = row.lineage
@@ -92,19 +99,20 @@ def leaderboard_table(board: Leaderboard) -> str:
 
 
 def attack_table(board: Leaderboard) -> str:
-    labels = sorted({label for row in board.rows for label in row.by_attack})
-    if not labels:
-        return ""
-    th = "<th>model</th>" + "".join(f"<th>{e(label)}</th>" for label in labels)
     rows = "".join(
-        f"<tr><td>{e(r.name)}</td>"
-        + "".join(f'<td class="num">{pct(r.by_attack.get(label))}</td>' for label in labels)
-        + "</tr>"
+        f"<tr><td>{e(r.name)}</td><td>{e(label)}</td><td>{e(', '.join(a.tasks))}</td>"
+        f'<td class="num">{pct(a.clean)}</td><td class="num score">{pct(a.attacked)}</td>'
+        f'<td class="num">{pct(a.drop)}</td></tr>'
         for r in board.rows
+        for label, a in r.by_attack.items()
     )
+    if not rows:
+        return ""
+    th = "".join(f"<th>{h}</th>" for h in ("model", "attack", "tasks", "clean", "attacked", "drop"))
     return (
-        '<section id="attacks"><h2>Attacked score per attack</h2><p class="note">Mean over tasks of the '
-        f"language-averaged attacked score.</p><table><thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table></section>"
+        '<section id="attacks"><h2>XTREME-style score per attack</h2><p class="note">Per task the language '
+        "average of its metric (QA: (EM + F1) / 2), then the mean over the tasks run with that attack (only "
+        f"those: listed), clean and attacked.</p><table><thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table></section>"
     )
 
 
@@ -119,9 +127,11 @@ def figures(board: Leaderboard) -> str:
     for row in board.rows:
         if row.cells:
             parts.append(
-                _figure(plots.heatmap(row, vmax, board.alpha), f"{row.name}: drop in accuracy points")
+                _figure(
+                    plots.heatmap(row, vmax, board.alpha), f"{row.name}: drop in points of each task's metric"
+                )
             )
-    parts.append("<h3>Clean vs attacked accuracy per language</h3>")
+    parts.append("<h3>Clean vs attacked score per language</h3>")
     for label, points in plots.scatter_points(board).items():
         tasks = sorted({p.task for p in points})
         parts.append(_figure(plots.scatter(points, models, tasks, f"Clean vs attacked \u2014 {label}"), ""))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from robustx.report.collect import Cell, RunResult
-from robustx.report.fmt import DAGGER, STAR, ci, legend, pct, pval, significant
+from robustx.report.fmt import DAGGER, STAR, ci, em_beside, legend, pct, pval, significant
 from robustx.report.tables import NONE, Column, Leaderboard, ModelRow
 
 
@@ -22,16 +22,17 @@ def md(text: object) -> str:
 
 
 def overall_cell(run: RunResult | None, alpha: float) -> str:
-    """``attacked · drop d [lo, hi] ★`` for a leaderboard cell; a dash where the model was not run."""
+    """``attacked · drop d [lo, hi] ★`` (QA: F1, then EM beside); a dash where the model was not run."""
     if run is None:
         return NONE
     o = run.overall
     mark = f" {STAR}" if significant(o, alpha) else ""
-    return f"{pct(o.attacked)} · drop {pct(o.drop)} {ci(o)}{mark}"
+    em = em_beside(o)
+    return f"{pct(o.attacked)} · drop {pct(o.drop)} {ci(o)}{mark}" + (f" · {em}" if em else "")
 
 
-def column_title(col: Column) -> str:
-    return f"{col.task} · {col.label}"
+def column_title(col: Column, metric: str) -> str:
+    return f"{col.task} ({metric}) · {col.label}"
 
 
 def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
@@ -43,7 +44,7 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
 
 def leaderboard_table(board: Leaderboard) -> list[str]:
     header = ["#", "model", "base", "intermediate", "target", "train seed", "clean", "robust", "drop"]
-    header += [md(column_title(c)) for c in board.columns]
+    header += [md(column_title(c, board.metric_name(c.task))) for c in board.columns]
     rows = []
     for rank, row in enumerate(board.rows, start=1):
         lin = row.lineage
@@ -55,16 +56,20 @@ def leaderboard_table(board: Leaderboard) -> list[str]:
 
 
 def attack_table(board: Leaderboard) -> list[str]:
-    labels = sorted({label for row in board.rows for label in row.by_attack})
-    if not labels:
+    rows = [
+        [md(r.name), md(label), md(", ".join(a.tasks)), pct(a.clean), pct(a.attacked), pct(a.drop)]
+        for r in board.rows
+        for label, a in r.by_attack.items()
+    ]
+    if not rows:
         return []
-    rows = [[md(r.name), *(pct(r.by_attack.get(label)) for label in labels)] for r in board.rows]
     return [
-        "## Attacked score per attack",
+        "## XTREME-style score per attack",
         "",
-        "Mean over tasks of the language-averaged attacked score, per attack.",
+        "Per task the language average of its metric (QA: (EM + F1) / 2), then the mean over the tasks "
+        "run with that attack (only those: listed), clean and attacked.",
         "",
-        *_table(["model", *map(md, labels)], rows, right=set(range(1, len(labels) + 1))),
+        *_table(["model", "attack", "tasks", "clean", "attacked", "drop"], rows, right={3, 4, 5}),
         "",
     ]
 
@@ -81,6 +86,11 @@ def language_rows(run: RunResult, alpha: float) -> list[list[str]]:
     return rows
 
 
+def em_columns(cell: Cell) -> list[str]:
+    """EM beside F1 in a QA language table (its p unadjusted: EM is not a tested family)."""
+    return [pct(cell.em_clean), pct(cell.em_attacked), pval(cell.em_p)]
+
+
 def _lang_row(name: str, cell: Cell, p_text: str, mark: str) -> list[str]:
     return [
         name,
@@ -95,9 +105,13 @@ def _lang_row(name: str, cell: Cell, p_text: str, mark: str) -> list[str]:
 
 
 LANG_HEADER = ["language", "n", "clean", "attacked", "drop [95% CI]", "p", "adjusted p", "words changed"]
+EM_HEADER = ["EM clean", "EM attacked", "EM p (McNemar)"]
 
 
-def model_section(row: ModelRow, alpha: float) -> list[str]:
+def model_section(row: ModelRow, board: Leaderboard) -> list[str]:
+    from robustx.report.tables import language_order
+
+    alpha = board.alpha
     lin = row.lineage
     lines = [
         f"### {md(row.name)}",
@@ -107,19 +121,29 @@ def model_section(row: ModelRow, alpha: float) -> list[str]:
         "",
     ]
     for task, score in row.clean.items():
-        lines.append(f"- {md(task)}: clean {pct(score)}")
+        lines.append(f"- {md(task)}: clean {pct(score)} ({md(task_score_name(board, task))})")
     lines.append("")
     for col in sorted(row.cells, key=lambda c: (c.task, c.label, c.seed)):
         run = row.cells[col]
         lines += [
-            f"#### {md(column_title(col))} (seed {col.seed})",
+            f"#### {md(column_title(col, run.metric.name))} (seed {col.seed})",
             "",
             f"`{escape(run.info.attack)}` — adjusted p: Holm for overall, BH for languages.",
             "",
         ]
-        lines += _table(LANG_HEADER, language_rows(run, alpha), right={1, 2, 3})
+        rows, header = language_rows(run, alpha), LANG_HEADER
+        if run.metric.kind == "qa":
+            cells = [run.overall] + [run.languages[lang] for lang in language_order(run.languages)]
+            rows, header = [r + em_columns(c) for r, c in zip(rows, cells, strict=True)], header + EM_HEADER
+        lines += _table(header, rows, right={1, 2, 3})
         lines.append("")
     return lines
+
+
+def task_score_name(board: Leaderboard, task: str) -> str:
+    """What a model's clean score of ``task`` is: its metric, or (EM + F1) / 2 for QA."""
+    metric = board.metrics.get(task)
+    return "(EM + F1) / 2" if metric is not None and metric.kind == "qa" else board.metric_name(task)
 
 
 def skipped_section(board: Leaderboard) -> list[str]:
@@ -152,6 +176,6 @@ def render_markdown(board: Leaderboard, generator: str) -> str:
         lines += ["## Warnings", "", *(f"- {md(w)}" for w in board.warnings), ""]
     lines += ["## Models", ""]
     for row in board.rows:
-        lines += model_section(row, board.alpha)
+        lines += model_section(row, board)
     lines += skipped_section(board)
     return "\n".join(lines).rstrip() + "\n"

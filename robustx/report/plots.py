@@ -1,6 +1,6 @@
 """The report's figures as inline SVG: drop heatmaps, clean-vs-attacked scatters, drop by script.
 
-All values are accuracy points (0-100). Colours: a diverging RdBu scale centred on 0 shared by all
+All values are points (0-100) of each task's own metric (accuracy, F1; QA cells show F1). Colours: a diverging RdBu scale centred on 0 shared by all
 heatmaps (so models compare at a glance), Okabe-Ito colours per model, shapes per task.
 """
 
@@ -85,7 +85,8 @@ def _heat_cell(
     title = (
         f"{row.name} \u00b7 {col.task} \u00b7 {col.label} \u00b7 {language_label(lang)}: clean "
         f"{100 * cell.clean:.1f}, attacked {100 * cell.attacked:.1f}, drop {drop:.1f} "
-        f"[{100 * cell.ci_low:.1f}, {100 * cell.ci_high:.1f}], McNemar p={cell.p:.2g}, "
+        f"[{100 * cell.ci_low:.1f}, {100 * cell.ci_high:.1f}] ({row.cells[col].metric.name}), p={cell.p:.2g} "
+        f"({cell.p_method}), "
         f"BH q={cell.p_adjusted if cell.p_adjusted is not None else float('nan'):.2g}, n={cell.n}"
     )
     svg.rect(x + 1, y + 1, w - 2, h - 2, fill, title=title)
@@ -110,7 +111,7 @@ def _colour_legend(svg: Svg, x: float, y: float, vmax: float, alpha: float) -> N
     svg.text(
         x + steps * w + 28,
         y + 10,
-        "drop, accuracy points (red: attack hurts; blue: attacked scores higher)",
+        "drop, points of the task's metric (red: attack hurts; blue: attacked scores higher)",
         size=11,
         fill="#444",
     )
@@ -133,7 +134,7 @@ class Point:
 
 
 def scatter(points: Sequence[Point], models: Sequence[str], tasks: Sequence[str], title: str) -> str:
-    """Clean (x) vs attacked (y) accuracy per model, task and language; below the diagonal = a drop."""
+    """Clean (x) vs attacked (y) score per model, task and language; below the diagonal = a drop."""
     size, left, top, legend_w = 360, 52, 30, 230
     values = [v for p in points for v in (p.clean, p.attacked)]
     low = max(0.0, 5 * ((min(values, default=0.0) - 2) // 5))
@@ -156,8 +157,8 @@ def scatter(points: Sequence[Point], models: Sequence[str], tasks: Sequence[str]
         svg.text(left - 6, py(t) + 4, fmt_num(t), size=11, anchor="end")
     svg.line(px(low), py(low), px(high), py(high), "#777777", 1.2, dash="5 4")
     svg.text(px(high) - 4, py(high) + 14, "no change", size=10, anchor="end", fill="#666")
-    svg.text(left + size / 2, top + size + 36, "clean accuracy (%)", size=12, anchor="middle")
-    svg.text(14, top + size / 2, "attacked accuracy (%)", size=12, anchor="middle", rotate=-90)
+    svg.text(left + size / 2, top + size + 36, "clean score (task metric, %)", size=12, anchor="middle")
+    svg.text(14, top + size / 2, "attacked score (%)", size=12, anchor="middle", rotate=-90)
     label_points = len(points) <= 80
     for p in points:
         colour, shape = (

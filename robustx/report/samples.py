@@ -1,8 +1,10 @@
-"""Drill-down samples: a few successful adversarial examples per model, with their changed spans.
+"""Drill-down samples: a few examples per model that the attack made worse, with their changed spans.
 
-The statistics pass keeps only example ids of flipped rows (correct clean, wrong attacked); here a
-few of them are picked per model, spread over runs and languages, and only those rows' text columns
-are read (a filtered read of the runs the picks come from).
+The statistics pass keeps only example ids of harmed rows (correct clean and wrong attacked; for QA a
+lower F1, for tagging and BUCC more errors); here a few of them are picked per model, spread over
+runs and languages, and only those rows' text columns are read (a filtered read of the runs the
+picks come from). Columns a family does not record (class probabilities outside classification)
+are shown as absent; token lists (tagging) are shown joined, the changed tokens highlighted.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ class Sample:
     gold: str
     pred_clean: str
     pred_attacked: str
-    p_gold_clean: float
-    p_gold_attacked: float
+    p_gold_clean: float | None
+    p_gold_attacked: float | None
     fields: tuple[FieldText, ...]
 
 
@@ -73,10 +75,10 @@ def read_samples(picks: Sequence[Pick]) -> list[Sample]:
     for group in by_run.values():
         run = group[0][0]
         ids = sorted({example_id for _, _, example_id in group})
+        path = run.info.path / "records.parquet"
+        names = set(pq.read_schema(path).names)
         table = pq.read_table(
-            run.info.path / "records.parquet",
-            columns=list(SAMPLE_COLUMNS),
-            filters=[("example_id", "in", ids)],
+            path, columns=[c for c in SAMPLE_COLUMNS if c in names], filters=[("example_id", "in", ids)]
         )
         wanted = {(lang, example_id) for _, lang, example_id in group}
         for row in table.to_pylist():
@@ -89,20 +91,51 @@ def _sample(run: RunResult, row: Mapping[str, Any]) -> Sample:
     clean, attacked, spans = (_json_dict(row[c]) for c in TEXT_COLUMNS)
     fields = []
     for name, value in attacked.items():
-        text = _as_text(value)
-        field_spans = spans.get(name, []) if isinstance(value, str) else []
-        fields.append(FieldText(str(name), _as_text(clean.get(name, "")), tuple(segments(text, field_spans))))
+        field_spans = spans.get(name, [])
+        if isinstance(value, list):  # tagging: spans are token indices
+            pieces = token_segments([str(v) for v in value], field_spans)
+        else:
+            pieces = segments(_as_text(value), field_spans)
+        fields.append(FieldText(str(name), _as_text(clean.get(name, "")), tuple(pieces)))
     return Sample(
         run=run,
         example_id=str(row["example_id"]),
         lang=str(row["lang"]),
-        gold=str(row["gold"]),
-        pred_clean=str(row["pred_clean"]),
-        pred_attacked=str(row["pred_attacked"]),
-        p_gold_clean=float(row["p_gold_clean"]),
-        p_gold_attacked=float(row["p_gold_attacked"]),
+        gold=_shown(row.get("gold")),
+        pred_clean=_shown(row.get("pred_clean")),
+        pred_attacked=_shown(row.get("pred_attacked")),
+        p_gold_clean=_probability(row.get("p_gold_clean")),
+        p_gold_attacked=_probability(row.get("p_gold_attacked")),
         fields=tuple(fields),
     )
+
+
+def _shown(value: Any) -> str:
+    """A gold or predicted value as text: tag sequences joined by spaces, several answers by " | "."""
+    if isinstance(value, list):
+        joiner = " | " if any(isinstance(v, str) and " " in v for v in value) else " "
+        return joiner.join(map(str, value)) or "\u2205"
+    return "\u2205" if value is None or value == "" else str(value)  # BUCC: no pair extracted
+
+
+def _probability(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def token_segments(tokens: Sequence[str], spans: Any) -> list[Segment]:
+    """Tokens joined by spaces, the tokens at the ``[i, i + 1]`` spans marked changed."""
+    changed: set[int] = set()
+    for span in spans if isinstance(spans, list) else []:
+        try:
+            changed.update(range(int(span[0]), int(span[1])))
+        except (TypeError, ValueError, IndexError):
+            continue
+    out: list[Segment] = []
+    for i, token in enumerate(tokens):
+        if i:
+            out.append((" ", False))
+        out.append((token, i in changed))
+    return out or [("", False)]
 
 
 def _json_dict(text: Any) -> dict[str, Any]:

@@ -1,6 +1,10 @@
 """Tests behind the significance marks: the overall test of a run and the two correction families.
 
-* A language cell is tested with exact McNemar on its discordant pairs (its rows are independent).
+Which test each metric's cells get is decided in robustx.report.analyse; the pieces for per-item
+outcomes live here (QA F1 uses the cluster sign-flip below on its continuous differences too).
+
+* A language cell of accuracy is tested with exact McNemar on its discordant pairs (its rows are
+  independent).
 * The overall cell of a *parallel* task (XNLI, PAWS-X, …) holds the same example in every language:
   the pooled McNemar test would treat those correlated rows as independent and overstate
   significance. It is tested instead by sign-flipping whole example-id clusters (under H0 clean and

@@ -1,10 +1,12 @@
 """The leaderboard as data: rows (models with lineage), columns (task x attack), XTREME-style aggregates.
 
-Aggregates follow XTREME: a task's score is the language average (what a run's overall cell
-holds); a model's score is the mean over its tasks. The robustness score is that mean of the
-attacked score, averaged over the attacks (and seeds) a task was run with; the clean score the same
-for clean accuracy. Models that were not run on every task are flagged, since their averages cover
-fewer tasks.
+Aggregates follow XTREME: a task's score is the language average of its metric (what a run's overall
+cell holds; for QA (EM + F1) / 2, as the XTREME score averages QA); a model's score is the mean over
+its tasks, mixing accuracy and F1 points as XTREME does. The clean score averages every task the model
+was run on; the score under an attack averages only the tasks run with that attack (each
+:class:`AttackScore` names them, with the clean score over the same tasks beside it); the robustness
+score averages each task's attacked score over the attacks (and seeds) it was run with, then over
+tasks. Models that were not run on every task are flagged, since their averages cover fewer tasks.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from statistics import fmean
 from typing import Any
 
 from robustx.report.collect import RunResult, Skipped
+from robustx.report.metric import TaskMetric
 
 NONE = "\u2014"  # shown where a value does not exist (lineage of an untrained checkpoint, missing cell)
 
@@ -53,17 +56,30 @@ class Lineage:
 
 
 @dataclass(frozen=True)
+class AttackScore:
+    """The XTREME-style score under one attack: the mean over the tasks run with it."""
+
+    attacked: float
+    clean: float  # the clean score over the same tasks
+    tasks: tuple[str, ...]
+
+    @property
+    def drop(self) -> float:
+        return self.clean - self.attacked
+
+
+@dataclass(frozen=True)
 class ModelRow:
     name: str
     model_hash: str
     lineage: Lineage
-    clean: Mapping[str, float]  # task -> language-averaged clean accuracy
+    clean: Mapping[str, float]  # task -> language-averaged clean task score (QA: (EM + F1) / 2)
     cells: Mapping[Column, RunResult]
     runs: tuple[RunResult, ...]
     clean_score: float | None
     robust_score: float | None
     drop_score: float | None
-    by_attack: Mapping[str, float]  # attack label -> mean over tasks of the attacked score
+    by_attack: Mapping[str, AttackScore]  # attack label -> XTREME-style score under that attack
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -82,6 +98,11 @@ class Leaderboard:
     holm_m: int
     bh_m: int
     alpha: float
+    metrics: Mapping[str, TaskMetric]  # task -> its metric
+
+    def metric_name(self, task: str) -> str:
+        metric = self.metrics.get(task)
+        return metric.name if metric else "?"
 
     def languages(self) -> list[str]:
         return language_order(lang for run in self.runs for lang in run.languages)
@@ -178,6 +199,7 @@ def build_leaderboard(
         if not r.check.agrees
     ]
     holm_m, bh_m = family_sizes(runs)
+    metrics = {r.info.task: r.metric for r in sorted(runs, key=lambda r: r.info.task)}
     return Leaderboard(
         title,
         tasks,
@@ -189,6 +211,7 @@ def build_leaderboard(
         holm_m,
         bh_m,
         alpha,
+        metrics,
     )
 
 
@@ -229,10 +252,10 @@ def _model_row(
     for r in sorted(group, key=lambda r: (not r.info.is_reference, r.info.attack, r.info.seed)):
         task = r.info.task
         if task not in clean:
-            clean[task] = r.overall.clean
-        elif abs(clean[task] - r.overall.clean) > 1e-9:
+            clean[task] = r.overall.score_clean
+        elif abs(clean[task] - r.overall.score_clean) > 1e-9:
             warnings.append(
-                f"{name}: clean {task} accuracy differs between runs ({r.info.path}); "
+                f"{name}: clean {task} score differs between runs ({r.info.path}); "
                 "were they run on other languages or limits?"
             )
         if r.info.is_reference:
@@ -241,13 +264,9 @@ def _model_row(
         if len(seeds[(task, r.info.attack)]) > 1:
             label = f"{label} (seed {r.info.seed})"
         cells[Column(task, r.info.attack, r.info.seed, label)] = r
-        attacked_by[task][labels[r.info.attack]].append(r.overall.attacked)
+        attacked_by[task][labels[r.info.attack]].append(r.overall.score_attacked)
     # Seeds of one attack are averaged first, then attacks, then tasks (languages already are).
     robust_task = {t: fmean(fmean(v) for v in per.values()) for t, per in attacked_by.items()}
-    by_attack: dict[str, list[float]] = defaultdict(list)
-    for per in attacked_by.values():
-        for label, values in per.items():
-            by_attack[label].append(fmean(values))
     first = group[0].info
     # a checkpoint's runs share its lineage; older runs of it may lack one, so take any that has it
     lineage = next((r.info.lineage for r in group if r.info.lineage), None)
@@ -261,8 +280,22 @@ def _model_row(
         clean_score=fmean(clean.values()) if clean else None,
         robust_score=fmean(robust_task.values()) if robust_task else None,
         drop_score=fmean(clean[t] - v for t, v in robust_task.items()) if robust_task else None,
-        by_attack={label: fmean(v) for label, v in sorted(by_attack.items())},
+        by_attack=_by_attack(attacked_by, clean),
     )
+
+
+def _by_attack(
+    attacked_by: Mapping[str, Mapping[str, list[float]]], clean: Mapping[str, float]
+) -> dict[str, AttackScore]:
+    """Per attack label: the mean over the tasks run with it of the attacked and the clean score."""
+    per: dict[str, dict[str, float]] = defaultdict(dict)
+    for task, by_label in attacked_by.items():
+        for label, values in by_label.items():
+            per[label][task] = fmean(values)
+    return {
+        label: AttackScore(fmean(scores.values()), fmean(clean[t] for t in scores), tuple(sorted(scores)))
+        for label, scores in sorted(per.items())
+    }
 
 
 def _coverage_warnings(rows: Sequence[ModelRow], tasks: Sequence[str]) -> list[str]:
