@@ -15,6 +15,7 @@ import numpy as np
 from robustx.errors import ModelError
 from robustx.models.batching import length_sorted_batches, to_device
 from robustx.models.loading import first_line, model_fingerprint, pick_device, resolve_model_path
+from robustx.models.memo import memoized
 
 
 @dataclass
@@ -34,6 +35,16 @@ class ClassifierVictim:
         """Class probabilities [n, n_task_labels] in the task's label order."""
         if not first:
             return np.zeros((0, len(self.column_order)), dtype=np.float32)
+        args = (list(first), list(second) if second is not None else None)
+        return memoized(self._identity(), args, lambda: self._predict(*args))
+
+    def _identity(self) -> tuple[Any, ...]:
+        """Everything besides the inputs that the output depends on."""
+        order = tuple(int(i) for i in self.column_order)
+        return ("classifier", self.fingerprint, order, self.device, self.batch_size, self.max_length,
+                self.max_tokens, self.bf16)  # fmt: skip
+
+    def _predict(self, first: Sequence[str], second: Sequence[str] | None) -> np.ndarray:
         enc = self.tokenizer(
             list(first),
             list(second) if second is not None else None,

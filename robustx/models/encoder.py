@@ -21,6 +21,7 @@ import numpy as np
 from robustx.errors import ModelError
 from robustx.models.batching import length_sorted_batches, to_device
 from robustx.models.loading import first_line, model_fingerprint, pick_device, resolve_model_path
+from robustx.models.memo import memoized
 
 # Model types whose encoder is ``encoder.layer`` (a ModuleList) with nothing after it but pooling.
 _TRUNCATABLE = frozenset({"bert", "xlm-roberta", "roberta", "camembert", "electra"})
@@ -58,6 +59,11 @@ class EncoderVictim:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised embeddings [n, hidden] (float32), one per text, in input order."""
+        identity = ("encoder", self.fingerprint, self.layer, self.device, self.batch_size, self.max_length)
+        settings = (*identity, self.max_tokens, self.bf16)
+        return memoized(settings, (list(texts),), lambda: self._encode(texts))
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         unique = list(dict.fromkeys(texts))
         if not unique:
             return np.zeros((0, int(self.model.config.hidden_size)), dtype=np.float32)
