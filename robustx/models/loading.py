@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,24 @@ def model_fingerprint(ref: str, config: Any = None) -> str:
     if not path.is_dir():
         commit = getattr(config, "_commit_hash", None) if config is not None else None
         return f"hub:{ref}@{commit or 'unknown'}"
+    files = [
+        p
+        for p in sorted(path.iterdir())
+        if p.is_file()
+        and p.suffix in WEIGHT_SUFFIXES
+        and not p.name.startswith(("trainer_state", "training_args", "optimizer", "scheduler", "rng_state"))
+    ]
+    stats = tuple((f.name, str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return _content_hash(stats)
+
+
+@functools.lru_cache(maxsize=256)
+def _content_hash(stats: tuple[tuple[str, str, int, int], ...]) -> str:
+    """sha256 of the files' names and contents (in-process memo: hashed again when a size or mtime changes)."""
     digest = hashlib.sha256()
-    for file in sorted(p for p in path.iterdir() if p.is_file() and p.suffix in WEIGHT_SUFFIXES):
-        if file.name.startswith(("trainer_state", "training_args", "optimizer", "scheduler", "rng_state")):
-            continue
-        digest.update(file.name.encode())
-        with open(file, "rb") as fh:
+    for name, real, _, _ in stats:
+        digest.update(name.encode())
+        with open(real, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 22), b""):
                 digest.update(block)
     return "sha256:" + digest.hexdigest()
