@@ -41,6 +41,8 @@ class EvalRequest:
     max_length: int = 256
     shard_size: int = 1000
     command: list[str] = field(default_factory=list)
+    # More directories an attack looks in for resources (e.g. a bundle's muse/), after the data dir.
+    resource_dirs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,14 +56,16 @@ def evaluate(req: EvalRequest, stages: Stages) -> EvalResult:
     """Validate everything cheap first (task, languages, attack, data), then load the model and run."""
     task = get_task(req.task)
     langs = resolve_languages(task, req.langs)
-    attack = bind_attack(req.attack, task, req.source, langs)
+    attack = bind_attack(req.attack, task, req.source, langs, req.resource_dirs)
     data = _load_all(task, req, langs, stages)
+    store = RunStore(run_dir(req.out, req.model, safe_name(task.name), attack.canonical, req.seed))
+    if _already_complete(store, req, task, langs, attack, data):
+        return EvalResult(store.root, "complete", _read_metrics(store))
     coverage = attack_coverage(task, attack, data)
     family = get_family(task.family)
     stages.log(f"loading model {req.model}")
     victim = family.load_victim(task, req)
     config = run_config(req, task, langs, attack, data, victim.describe())
-    store = RunStore(run_dir(req.out, req.model, safe_name(task.name), attack.canonical, req.seed))
     state = store.prepare(config, req.resume)
     if state == "complete":
         return EvalResult(store.root, state, _read_metrics(store))
@@ -70,9 +74,32 @@ def evaluate(req: EvalRequest, stages: Stages) -> EvalResult:
     return EvalResult(store.root, state, metrics)
 
 
-def bind_attack(spec: str, task: TaskSpec, source: DataSource, langs: list[str]) -> BoundAttack:
+def _already_complete(
+    store: RunStore,
+    req: EvalRequest,
+    task: TaskSpec,
+    langs: list[str],
+    attack: BoundAttack,
+    data: dict[str, LoadedRows],
+) -> bool:
+    """A finished run of the same configuration, recognised without loading the model (a local
+    checkpoint's content hash is enough), so re-running a job only re-reads what it wrote."""
+    from robustx.models.loading import model_fingerprint, resolve_model_path
+
+    if not store.is_complete():
+        return False
+    path = resolve_model_path(req.model)
+    if not Path(path).is_dir():
+        return False  # a hub id: its hash needs the hub's config
+    config = run_config(req, task, langs, attack, data, {"hash": model_fingerprint(path)})
+    return store.matches(config)
+
+
+def bind_attack(
+    spec: str, task: TaskSpec, source: DataSource, langs: list[str], resource_dirs: tuple[str, ...] = ()
+) -> BoundAttack:
     """The run's attack: resources also found under the data dirs, checked for every language."""
-    attack = build_attack(spec).for_data(_data_dirs(source))
+    attack = build_attack(spec).for_data([*_data_dirs(source), *resource_dirs])
     attack.check(langs)
     if attack.search is not None and not getattr(get_family(task.family), "adversarial", False):
         raise SpecError(

@@ -15,12 +15,13 @@ class Stages:
         self._ids: dict[str, Any] = {}
 
     def stage(self, name: str, total: int | None = None) -> Any:
+        """A bar named ``name``; asking again (the next run of a job) starts it over at 0 of ``total``."""
         if self._progress is None:
             return lambda n=1: None
         if name not in self._ids:
             self._ids[name] = self._progress.add_task(name, total=total)
-        elif total is not None:
-            self._progress.update(self._ids[name], total=total)
+        else:
+            self._progress.reset(self._ids[name], total=total)
         task_id = self._ids[name]
         return lambda n=1: self._progress.advance(task_id, n)
 

@@ -111,6 +111,13 @@ class RunStore:
     def is_complete(self) -> bool:
         return self.metrics_path.is_file() and self.records_path.is_file()
 
+    def matches(self, config: dict[str, Any]) -> bool:
+        """Whether the run here was made with ``config`` (the keys that define what was computed)."""
+        if not self.config_path.is_file():
+            return False
+        old = json.loads(self.config_path.read_text(encoding="utf-8"))
+        return all(old.get(k) == config.get(k) for k in IDENTITY_KEYS)
+
     def prepare(self, config: dict[str, Any], resume: bool) -> State:
         """Check an existing run against ``config``; write config.json for a fresh one."""
         if self.config_path.is_file():
