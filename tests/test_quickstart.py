@@ -1,5 +1,6 @@
-"""`robustx quickstart` end to end with a short fine-tune: the real embedded model, real XNLI data,
-every language and attack of the job; a second run re-uses the checkpoint and the finished runs."""
+"""`robustx quickstart` end to end with a short fine-tune: the real embedded model, the bundled data,
+both training pipelines, both task families, all three attack families and the leaderboard; a second
+run neither retrains nor recomputes."""
 
 from __future__ import annotations
 
@@ -10,33 +11,39 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from robustx.bundle import languages
 from robustx.cli import app
-from robustx.quickstart import ATTACKS, LANGS
+from robustx.quickstart import ATTACKS
 
 
 @pytest.mark.slow
-def test_quickstart_trains_evaluates_and_reuses(
-    xtreme_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_quickstart_trains_evaluates_reports_and_reuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ROBUSTX_DATA", str(xtreme_dir))
     monkeypatch.setenv("ROBUSTX_CACHE", str(tmp_path / "cache"))
-    out = tmp_path / "runs"
-    args = ["quickstart", "--out", str(out), "--steps", "3", "--limit", "4", "--quiet"]
-    first = CliRunner().invoke(app, args)
+    monkeypatch.delenv("ROBUSTX_DICTS", raising=False)
+    out, report = tmp_path / "runs", tmp_path / "report"
+    args = ["quickstart", "--out", str(out), "--report", str(report), "--steps", "2", "--limit", "3"]
+    first = CliRunner().invoke(app, [*args, "--retrieval-limit", "3", "--quiet"])
     assert first.exit_code == 0, first.output
     runs = sorted(p.parent for p in out.rglob("metrics.json"))
-    assert len(runs) == len(ATTACKS)
+    assert len(runs) == 4 * len(ATTACKS)  # 2 classifiers on PAWS-X + 2 encoders on Tatoeba
+    lineages = {}
     for run in runs:
-        rows = pq.read_table(run / "records.parquet").to_pylist()
-        assert {r["lang"] for r in rows} == set(LANGS) and len(rows) == 4 * len(LANGS)
         config = json.loads((run / "config.json").read_text(encoding="utf-8"))
-        assert config["lineage"]["target"]["task"] == "xnli"
-        assert config["lineage"]["hyperparameters"]["steps"] == 3
+        rows = pq.read_table(run / "records.parquet").column("lang").to_pylist()
+        assert set(rows) == set(languages(config["task"])) and len(rows) == 3 * len(set(rows))
+        lineages[Path(config["model"]).name] = config["lineage"]
+    stilts = next(v for k, v in lineages.items() if k.startswith("stilts-"))
+    assert [p["task"] for p in stilts["intermediate"]] == ["snli"] and stilts["target"]["task"] == "pawsx"
+    baseline = next(v for k, v in lineages.items() if k.startswith("baseline-"))
+    assert baseline["intermediate"] == [] and lineages["multilingual-e5-small"] is None
+    board = json.loads((report / "leaderboard.json").read_text(encoding="utf-8"))
+    assert len(board["rows"]) == 4
+    assert "<svg" in (report / "leaderboard.html").read_text(encoding="utf-8")
     assert "What you are looking at" in first.output
-    ckpt = Path(config["model"])
-    stamps = {p.name: p.stat().st_mtime_ns for p in ckpt.iterdir()}
 
-    second = CliRunner().invoke(app, args)
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    second = CliRunner().invoke(app, [*args, "--retrieval-limit", "3", "--quiet"])
     assert second.exit_code == 0, second.output
-    assert {p.name: p.stat().st_mtime_ns for p in ckpt.iterdir()} == stamps  # not retrained
-    assert second.output.count("already complete; nothing recomputed") == len(ATTACKS)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stamps  # nothing recomputed
