@@ -80,4 +80,6 @@ def _summary(settings: Any, result: Any) -> None:
     console.print(f"time: {seconds}; {len(board.runs)} runs, {len(board.rows)} models")
     for path in result.report.files:
         console.print(f"  {path}")
-    console.print(f"  runs: {result.runs[0].run_dir.parents[3]}/ (config.json, records.parquet, metrics.json)")
+    console.print(
+        f"  runs: {result.runs[0].run_dir.parents[3]}/ (config.json, records.parquet, metrics.json)"
+    )
