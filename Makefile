@@ -35,8 +35,9 @@ pytest: install
 
 test: lint typecheck pytest
 
+# ONLINE=1 (any value but 0): xlm-roberta-base and the hub's XTREME data instead of the bundle.
 quickstart: install
-	$(BIN)/robustx quickstart
+	$(BIN)/robustx quickstart $(if $(filter-out 0,$(ONLINE)),--online)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,8 +11,12 @@
 4. **Statistics and the leaderboard** (``robustx report``): Markdown + self-contained HTML.
 
 Data: the licence-clean bundle shipped in the package (``robustx.bundle``). Online (``--online``):
-``xlm-roberta-base`` and the hub's XTREME data, through the same code. Every step is cached by its
-content (checkpoints by their training request, runs by their config), so a second run only re-reads.
+``xlm-roberta-base`` (or ``--base``) and the hub's data (PAWS-X, SNLI, Tatoeba) through the same
+``datasets.load_dataset`` calls; ``--hub-mirror DIR`` points those calls at local mirrors
+``DIR/<dataset id>/`` (``robustx train --hub-mirror``'s layout), which is how that path is tested
+without a network, and then evaluates the languages the mirror holds. The code-switching dictionaries
+are the bundle's CLDR ones in both modes. Every step is cached by its content (checkpoints by their
+training request, runs by their config), so a second run only re-reads.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class Settings:
     """What the quickstart trains and evaluates; every field is a command-line option."""
 
     online: bool = False
+    base_model: str | None = None  # --base: a hub id or a local dir; None: the mode's default
+    hub_mirror: Path | None = None  # --hub-mirror: <dir>/<dataset id>/ mirrors of the hub (online)
     steps: int = 200  # optimizer steps per training phase
     batch_size: int = 16
     lr: float = 5e-5
@@ -57,12 +63,35 @@ class Settings:
         import json
 
         keys = ("online", "steps", "batch_size", "lr", "max_length", "seed")
-        blob = json.dumps({k: getattr(self, k) for k in keys}, sort_keys=True)
+        fields: dict[str, Any] = {k: getattr(self, k) for k in keys}
+        # Only when given, so the default checkpoints keep their names (and their caches).
+        if self.base != self.default_base:
+            fields["base"] = self.base
+        if self.hub_mirror is not None:
+            fields["hub_mirror"] = str(self.hub_mirror)
+        blob = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
     @property
-    def base(self) -> str:
+    def default_base(self) -> str:
         return "xlm-roberta-base" if self.online else "embedded"
+
+    @property
+    def base(self) -> str:
+        return self.base_model or self.default_base
+
+    @property
+    def embedded(self) -> bool:
+        from robustx.models.embedded import ALIASES
+
+        return self.base in ALIASES
+
+    @property
+    def base_name(self) -> str:
+        """What the leaderboard and the encoder runs call the base: a hub id's or a directory's last part."""
+        from robustx.models.embedded import EMBEDDED_MODEL_NAME
+
+        return EMBEDDED_MODEL_NAME if self.embedded else Path(self.base.rstrip("/")).name
 
 
 @dataclass
@@ -80,54 +109,103 @@ def run_quickstart(settings: Settings, out: Path, report_dir: Path, stages: Stag
     from robustx.report.build import build_report
 
     result = Result()
-    source, data_dir = _data(settings)
-    _check_attacks(settings, data_dir)
+    data_dir = _data_dir(settings)
+    langs = {task: _eval_langs(settings, task) for task in (TARGET, RETRIEVAL)}
+    _check_attacks(settings, langs)
     with _timed(result, "train"):
         result.models = train_models(settings, data_dir, stages)
     with _timed(result, "evaluate"):
         for model in ("baseline", "stilts"):
-            result.runs += _evaluate(settings, result.models[model], TARGET, source, out, stages)
+            result.runs += _evaluate(settings, result.models[model], TARGET, langs[TARGET], out, stages)
         for encoder in ("encoder", "encoder+snli"):
-            result.runs += _evaluate(settings, result.models[encoder], RETRIEVAL, source, out, stages)
+            model = result.models[encoder]
+            result.runs += _evaluate(settings, model, RETRIEVAL, langs[RETRIEVAL], out, stages)
     with _timed(result, "report"):
         stages.log(f"building the leaderboard in {report_dir}")
-        title = "robustx quickstart: multilingual-e5-small, English-trained, zero-shot under attack"
+        title = f"robustx quickstart: {settings.base_name}, English-trained, zero-shot under attack"
         result.report = build_report([r.run_dir for r in result.runs], report_dir, title=title)
     return result
 
 
-def _data(settings: Settings) -> tuple[Any, Path | None]:
+def _data_dir(settings: Settings) -> Path | None:
+    """The bundle offline; online the training data comes from the hub (or ``--hub-mirror``)."""
     from robustx.bundle import bundle_dir
-    from robustx.tasks import DataSource
 
-    if settings.online:
-        return DataSource("hub"), None
-    path = bundle_dir()
-    return DataSource("dir", path=str(path)), path
+    return None if settings.online else bundle_dir()
 
 
-def _check_attacks(settings: Settings, data_dir: Path | None) -> None:
+def _source(settings: Settings, task: str) -> Any:
+    """Where ``task``'s test rows come from: the bundle, the hub, or its dataset's mirror directory."""
+    from robustx.tasks import DataSource, get_task
+
+    if not settings.online:
+        return DataSource("dir", path=str(_data_dir(settings)))
+    if settings.hub_mirror is None:
+        return DataSource("hub")
+    return DataSource("hub", path=str(settings.hub_mirror / get_task(task).hub[0].dataset))
+
+
+def _eval_langs(settings: Settings, task: str) -> list[str] | None:
+    """The bundle's languages offline, the task's online, the mirror's with ``--hub-mirror``.
+
+    None: all of the task's (PAWS-X's 7, which the bundle holds too).
+    """
+    from robustx.bundle import languages
+    from robustx.tasks import get_task
+
+    if settings.online and settings.hub_mirror is not None:
+        return _mirror_langs(task, str(_source(settings, task).path))
+    if task != RETRIEVAL:
+        return None
+    return list(get_task(task).languages) if settings.online else list(languages(task))
+
+
+def _mirror_langs(task: str, path: str) -> list[str]:
+    """The task's languages whose hub config the mirror declares (``datasets`` reads its README)."""
+    from datasets import get_dataset_config_names
+
+    from robustx.errors import DataError
+    from robustx.tasks import get_task
+    from robustx.tasks.retrieval import TATOEBA_CODES
+
+    spec = get_task(task)
+    if not Path(path).is_dir():
+        raise DataError(f"the hub mirror has no {path} (a hub mirror is <dir>/<dataset id>/, as for train)")
+    try:
+        names = set(get_dataset_config_names(path))
+    except Exception as err:  # datasets raises many types (missing dir, bad README, ...)
+        text = str(err).strip()
+        raise DataError(
+            f"cannot read the configs of {path}: {text.splitlines()[0] if text else err!r}"
+        ) from None
+
+    def config(lang: str) -> str:
+        return spec.hub[0].config_for(TATOEBA_CODES[lang] if task == RETRIEVAL else lang)
+
+    found = [lang for lang in spec.languages if config(lang) in names]
+    if not found:
+        raise DataError(
+            f"{path} declares no {task} config (such as {config(spec.languages[0])}); "
+            "a hub mirror is <dir>/<dataset id>/ with the hub's configs in its README.md"
+        )
+    return found
+
+
+def _check_attacks(settings: Settings, langs: dict[str, list[str] | None]) -> None:
     """A missing resource (dictionary, layout) fails now, before any training."""
     from robustx.attacks import build_attack
     from robustx.tasks import get_task
 
-    langs = sorted(set(get_task(TARGET).languages) | set(_retrieval_langs(settings)))
+    wanted = sorted({lang for task, got in langs.items() for lang in (got or get_task(task).languages)})
     for spec in settings.attacks:
-        build_attack(spec).for_data(_resource_dirs(data_dir)).check(langs)
+        build_attack(spec).for_data(_resource_dirs()).check(wanted)
 
 
-def _resource_dirs(data_dir: Path | None) -> list[str]:
-    """Attack resources: the bundle's (CLDR dictionaries) in both modes; online there is no data dir."""
+def _resource_dirs() -> list[str]:
+    """Attack resources: the bundle's (CLDR dictionaries) in both modes."""
     from robustx.bundle import bundle_dir
 
-    return [str(data_dir or bundle_dir())]
-
-
-def _retrieval_langs(settings: Settings) -> list[str]:
-    from robustx.bundle import languages
-    from robustx.tasks import get_task
-
-    return list(get_task(RETRIEVAL).languages) if settings.online else list(languages(RETRIEVAL))
+    return [str(bundle_dir())]
 
 
 def train_models(settings: Settings, data_dir: Path | None, stages: Stages) -> dict[str, str]:
@@ -144,12 +222,12 @@ def train_models(settings: Settings, data_dir: Path | None, stages: Stages) -> d
         )
         out = root / f"{name}-{TARGET}-{settings.training_key()}"
         models[name] = str(_train(settings, base, intermediate, out, data_dir))
-    models["encoder"] = (
-        base if settings.online else str(_named_link(Path(base), root / "multilingual-e5-small"))
-    )
+    # The embedded model's cache dir gets a readable name; a hub id or a local dir is used as given.
+    models["encoder"] = str(_named_link(Path(base), root / settings.base_name)) if settings.embedded else base
     encoder = Path(models["stilts"]) / "_work" / f"1-{INTERMEDIATE}" / "encoder"
+    short = "e5-small" if settings.embedded else settings.base_name
     models["encoder+snli"] = str(
-        _named_link(encoder, root / f"e5-small+{INTERMEDIATE}-{settings.training_key()}")
+        _named_link(encoder, root / f"{short}+{INTERMEDIATE}-{settings.training_key()}")
     )
     return models
 
@@ -164,7 +242,7 @@ def _train(settings: Settings, base: str, intermediate: str | None, out: Path, d
         intermediate=intermediate,
         target=TARGET,
         out=out,
-        data=DataOptions(data_dir=data_dir, dev_size=100),
+        data=DataOptions(data_dir=data_dir, hub_mirror=settings.hub_mirror, dev_size=100),
         run=RunOptions(seed=settings.seed, max_steps=settings.steps, quiet=settings.quiet),
         hyper={"lr": settings.lr, "batch_size": settings.batch_size, "max_length": settings.max_length},
         resume=True,
@@ -183,11 +261,13 @@ def _named_link(target: Path, link: Path) -> Path:
     return link
 
 
-def _evaluate(settings: Settings, model: str, task: str, source: Any, out: Path, stages: Stages) -> list[Any]:
+def _evaluate(
+    settings: Settings, model: str, task: str, langs: list[str] | None, out: Path, stages: Stages
+) -> list[Any]:
     from robustx.evaluate import EvalRequest, evaluate
 
     retrieval = task == RETRIEVAL
-    langs = _retrieval_langs(settings) if retrieval else None
+    source = _source(settings, task)
     results = []
     for attack in settings.attacks:
         stages.log(f"evaluating {Path(model).name} on {task} under {attack}")
@@ -202,7 +282,7 @@ def _evaluate(settings: Settings, model: str, task: str, source: Any, out: Path,
             limit=settings.retrieval_limit if retrieval else settings.target_limit,
             max_length=settings.max_length,
             resume=True,
-            resource_dirs=tuple(_resource_dirs(None if settings.online else Path(str(source.path)))),
+            resource_dirs=tuple(_resource_dirs()),
             command=["robustx", "quickstart"],
         )
         results.append(evaluate(req, stages))

@@ -15,6 +15,20 @@ def quickstart(
     online: Annotated[
         bool, typer.Option(help="xlm-roberta-base and the hub's XTREME data (needs a network; env ONLINE=1)")
     ] = False,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            help="Base encoder: a hub id or a local dir (default: xlm-roberta-base with --online, "
+            "else the embedded multilingual-e5-small)"
+        ),
+    ] = None,
+    hub_mirror: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --online: read the hub datasets from local mirrors <dir>/<dataset id>/ "
+            "(as robustx train --hub-mirror) and evaluate the languages they hold"
+        ),
+    ] = None,
     steps: Annotated[int, typer.Option(help="Optimizer steps per training phase")] = 200,
     limit: Annotated[int, typer.Option(help="PAWS-X test pairs per language")] = 200,
     retrieval_limit: Annotated[int, typer.Option(help="Tatoeba pairs per language")] = 150,
@@ -26,22 +40,44 @@ def quickstart(
     from robustx.cli import user_errors
 
     with user_errors():
-        from robustx.errors import SpecError
+        from robustx.errors import DataError, SpecError
         from robustx.progress import progress_stages
         from robustx.quickstart import Settings, run_quickstart
 
         if min(steps, limit, retrieval_limit) < 1:
             raise SpecError("--steps, --limit and --retrieval-limit must be >= 1")
+        online = online or os.environ.get("ONLINE", "") not in ("", "0")
+        if hub_mirror is not None and not online:
+            raise SpecError("--hub-mirror stands in for the hub: use it with --online")
+        if hub_mirror is not None and not hub_mirror.is_dir():
+            raise DataError(f"--hub-mirror {hub_mirror}: not a directory")
         settings = Settings(
-            online=online or os.environ.get("ONLINE", "") not in ("", "0"),
+            online=online,
+            base_model=_base_ref(base),
+            hub_mirror=hub_mirror.resolve() if hub_mirror is not None else None,
             steps=steps,
             target_limit=limit,
             retrieval_limit=retrieval_limit,
             quiet=quiet,
         )
         with progress_stages(enabled=not quiet) as stages:
-            result = run_quickstart(settings, out, report, stages)
+            try:
+                result = run_quickstart(settings, out, report, stages)
+            except DataError as err:
+                if not online or hub_mirror is not None:
+                    raise
+                hint = "no network? run without --online (the bundled data), or pass --hub-mirror DIR"
+                raise DataError(f"{err} ({hint})") from None
         _summary(settings, result)
+
+
+def _base_ref(base: str | None) -> str | None:
+    """A local directory by its absolute path (checkpoint names and run configs must not depend on the cwd)."""
+    from robustx.models.embedded import ALIASES
+
+    if base is None or base in ALIASES or not Path(base).expanduser().exists():
+        return base
+    return str(Path(base).expanduser().resolve())
 
 
 def _summary(settings: Any, result: Any) -> None:
@@ -65,14 +101,13 @@ def _summary(settings: Any, result: Any) -> None:
             f"[{100 * o['ci_low']:.1f}, {100 * o['ci_high']:.1f}]",
         )
     console.print(table)
-    base = "xlm-roberta-base" if settings.online else "multilingual-e5-small (embedded, 4-bit source)"
+    base = f"{settings.base_name} (embedded, 4-bit source)" if settings.embedded else settings.base
     console.print(
         f"\n[bold]What you are looking at[/bold]: {base}, trained on English only — PAWS-X directly "
         "(baseline) and after English SNLI (the STILTs intermediate task) — then evaluated zero-shot on "
-        "PAWS-X in 7 languages and on Tatoeba retrieval (the encoders before and after SNLI) in "
-        f"{len({lang for r in result.runs if r.metrics['task'] == 'tatoeba' for lang in r.metrics['languages']})} "
-        "languages, clean and under character noise, dictionary code-switching and embedding-neighbour "
-        "word substitution. 'drop' is clean minus attacked with a paired-bootstrap 95% CI; the leaderboard "
+        f"PAWS-X in {_n_langs(result, 'pawsx')} languages and on Tatoeba retrieval (the encoders before "
+        f"and after SNLI) in {_n_langs(result, 'tatoeba')} languages, clean and under character noise, "
+        "dictionary code-switching and embedding-neighbour word substitution. 'drop' is clean minus attacked with a paired-bootstrap 95% CI; the leaderboard "
         "adds Holm/BH-adjusted significance and per-language figures. Every number is recomputed from "
         "the runs' records.parquet."
     )
@@ -83,3 +118,7 @@ def _summary(settings: Any, result: Any) -> None:
     console.print(
         f"  runs: {result.runs[0].run_dir.parents[3]}/ (config.json, records.parquet, metrics.json)"
     )
+
+
+def _n_langs(result: Any, task: str) -> int:
+    return len({lang for r in result.runs if r.metrics["task"] == task for lang in r.metrics["languages"]})
