@@ -149,10 +149,14 @@ def make_methods(victim: Any, pairs: Pairs, loop_idx: np.ndarray, args: argparse
     import torch
     from transformers import pipeline
 
+    from robustx.models import memo
+
     model, tok, bs, ml = victim.model, victim.tokenizer, args.batch_size, args.max_length
     order = [int(i) for i in victim.column_order]  # model column of each task label
 
     def robustx() -> np.ndarray:
+        # The victim memoizes whole calls in-process (robustx.models.memo): every round must compute.
+        memo.clear()
         return np.asarray(victim.predict(pairs.premises, pairs.hypotheses))
 
     def loop() -> np.ndarray:

@@ -55,7 +55,14 @@ def _in_process(*args: str) -> tuple[int, str]:
 
 
 def _kill_after_shards(cmd: list[str], out: Path, sig: int, shards: int = 2) -> None:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A shell without job control starts background jobs with SIGINT ignored, and a Python started
+    # with SIGINT ignored never raises KeyboardInterrupt: restore the default for the child.
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         if len(list(out.rglob("_partial/*/*.parquet"))) >= shards:
