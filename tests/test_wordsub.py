@@ -161,6 +161,27 @@ def test_embedding_neighbours_exclude_the_word_itself(tiny_mlm: Path) -> None:
     assert all(word_script(w) == "Latin" for w in near)
 
 
+def test_embedding_index_is_shared_per_checkpoint_content(tiny_mlm: Path, tmp_path: Path) -> None:
+    """Attacks rebuilt on the same encoder (pre-flight check, each evaluation) re-use one index; a copy
+    whose weights differ gets its own, with its own neighbours."""
+    import shutil
+
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+
+    first, second = EmbeddingNeighbours(str(tiny_mlm)), EmbeddingNeighbours(str(tiny_mlm))
+    assert first._load() is second._load()
+    copy = tmp_path / "changed"
+    shutil.copytree(tiny_mlm, copy)
+    weights = load_file(str(copy / "model.safetensors"))
+    name = next(k for k in weights if k.endswith("word_embeddings.weight"))
+    weights[name] = np.random.default_rng(0).standard_normal(weights[name].shape).astype(np.float32)
+    save_file(weights, str(copy / "model.safetensors"))
+    changed = EmbeddingNeighbours(str(copy))
+    assert changed._load() is not first._load()
+    assert changed.neighbours("children", 5) != first.neighbours("children", 5)
+
+
 @pytest.mark.slow
 def test_embedded_e5_neighbours_stay_in_script() -> None:
     from robustx.models.embedded import embedded_model_dir

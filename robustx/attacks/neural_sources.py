@@ -15,6 +15,7 @@ same for every model under test. Models load on first use; heavy imports stay in
 from __future__ import annotations
 
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,29 +171,54 @@ class EmbeddingNeighbours:
 
     def _load(self) -> _Index:
         if self._index is None:
-            tokenizer, path = _tokenizer_and_path(self.ref)
-            matrix = input_embeddings(path, self.ref)
-            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-            starts = _starts_word(tokenizer)
-            vocab = tokenizer.convert_ids_to_tokens(list(range(min(len(tokenizer), matrix.shape[0]))))
-            groups: dict[str, list[int]] = {}
-            for i, tok in enumerate(vocab):
-                surface = _surface(tok) if starts(tok) else ""
-                script = word_script(surface) if _whole_word(surface) else None
-                if script is not None:
-                    groups.setdefault(script, []).append(i)
-            order: list[int] = []
-            blocks: dict[str, tuple[int, int]] = {}
-            for script in sorted(groups):
-                blocks[script] = (len(order), len(order) + len(groups[script]))
-                order += groups[script]
-            in_blocks = len(order)
-            order += sorted(set(range(matrix.shape[0])) - set(order))
-            position = np.empty(matrix.shape[0], dtype=np.int64)
-            position[order] = np.arange(len(order))
-            words = [_surface(vocab[i]) for i in order[:in_blocks]] + [""] * (len(order) - in_blocks)
-            self._index = _Index(tokenizer, matrix[order], position, words, blocks)
+            self._index = _shared_index(self.ref)
         return self._index
+
+
+_INDEXES: OrderedDict[str, _Index] = OrderedDict()
+_MAX_INDEXES = 2  # e5-small's index is ~390 MB
+
+
+def _shared_index(ref: str) -> _Index:
+    """One index per checkpoint content per process: every attack built on the same encoder (the
+    pre-flight check, each evaluation of a job) re-uses it instead of re-reading the embeddings."""
+    from robustx.models.loading import model_fingerprint, resolve_model_path
+
+    key = model_fingerprint(resolve_model_path(ref))
+    if key.startswith("hub:"):
+        key = f"hub:{ref}"  # the hub commit is unknown before loading; one id is one model per process
+    index = _INDEXES.get(key)
+    if index is None:
+        index = _INDEXES[key] = _build_index(ref)
+        while len(_INDEXES) > _MAX_INDEXES:
+            _INDEXES.popitem(last=False)
+    _INDEXES.move_to_end(key)
+    return index
+
+
+def _build_index(ref: str) -> _Index:
+    tokenizer, path = _tokenizer_and_path(ref)
+    matrix = input_embeddings(path, ref)
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    starts = _starts_word(tokenizer)
+    vocab = tokenizer.convert_ids_to_tokens(list(range(min(len(tokenizer), matrix.shape[0]))))
+    groups: dict[str, list[int]] = {}
+    for i, tok in enumerate(vocab):
+        surface = _surface(tok) if starts(tok) else ""
+        script = word_script(surface) if _whole_word(surface) else None
+        if script is not None:
+            groups.setdefault(script, []).append(i)
+    order: list[int] = []
+    blocks: dict[str, tuple[int, int]] = {}
+    for script in sorted(groups):
+        blocks[script] = (len(order), len(order) + len(groups[script]))
+        order += groups[script]
+    in_blocks = len(order)
+    order += sorted(set(range(matrix.shape[0])) - set(order))
+    position = np.empty(matrix.shape[0], dtype=np.int64)
+    position[order] = np.arange(len(order))
+    words = [_surface(vocab[i]) for i in order[:in_blocks]] + [""] * (len(order) - in_blocks)
+    return _Index(tokenizer, matrix[order], position, words, blocks)
 
 
 def input_embeddings(path: str, ref: str) -> np.ndarray:
