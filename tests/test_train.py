@@ -307,3 +307,30 @@ def test_bf16_mixed_precision_runs_on_cpu(tmp_path: Path, base: Path, xtreme_dir
     target = _lineage(out)["target"]
     assert target["hparams"]["precision"] == "bf16" and target["steps_done"] == 2
     assert all(np.isfinite(v.float().numpy()).all() for v in weights(out).values())
+
+
+def test_freeze_layers_trains_only_the_upper_layers(tmp_path: Path, base: Path, xtreme_dir: Path) -> None:
+    """--freeze-layers N: embeddings and the N lowest layers keep the base weights, the rest trains."""
+    out = tmp_path / "frozen"
+    run(base, out, xtreme_dir, target="pawsx", freeze_layers=1)
+    w0, w1 = weights(base), weights(out)
+    for name, value in w0.items():
+        trained = w1["roberta." + name] if "roberta." + name in w1 else None
+        if trained is None:
+            continue
+        frozen = name.startswith(("embeddings.", "encoder.layer.0."))
+        # exact comparison: an attention key bias gets a gradient of ~0 (softmax shift invariance)
+        assert np.array_equal(np.asarray(value), np.asarray(trained)) == frozen, name
+    target = _lineage(out)["target"]
+    assert target["frozen_layers"] == 1 and target["frozen_embedding_params"] > 0
+
+
+def test_freeze_layers_out_of_range_is_one_line(tmp_path: Path, base: Path, xtreme_dir: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["train", "--base", str(base), "--target", "pawsx", "--data-dir", str(xtreme_dir),
+         "--out", str(tmp_path / "bad"), "--max-steps", "1", "--freeze-layers", "2"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--freeze-layers 2: the encoder has 2 layers; give 0 to 1" in result.output
+    assert not (tmp_path / "bad" / "lineage.json").exists()

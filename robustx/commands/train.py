@@ -74,6 +74,9 @@ def train(
             help="Freeze the word-embedding matrix (default: on for CPU)",
         ),
     ] = None,
+    freeze_layers: Annotated[
+        int, Opt(help="Also freeze all embeddings and the N lowest transformer layers (faster on CPU)")
+    ] = 0,
     resume: Annotated[
         bool, Opt(help="Continue an interrupted run in --out from its last checkpoint")
     ] = False,
@@ -120,6 +123,7 @@ def build_request(options: dict[str, Any]) -> Any:
         precision="bf16" if o["bf16"] else "fp16" if o["fp16"] else "fp32",
         gradient_checkpointing=o["gradient_checkpointing"],
         freeze_embeddings=o["freeze_embeddings"],
+        freeze_layers=o["freeze_layers"],
         eval_steps=o["eval_steps"],
         save_steps=o["save_steps"],
         temperature=o["temperature"],
@@ -169,6 +173,7 @@ _DEFAULTS: dict[str, Any] = {
     "fp16": False,
     "gradient_checkpointing": False,
     "freeze_embeddings": None,
+    "freeze_layers": 0,
     "resume": False,
     "keep_checkpoints": False,
     "quiet": False,
@@ -195,6 +200,8 @@ def _check_positive(o: dict[str, Any]) -> None:
     for key in ("lr", "epochs"):
         if o[key] is not None and o[key] <= 0:
             raise SpecError(f"--{key} must be > 0")
+    if o["freeze_layers"] < 0:
+        raise SpecError("--freeze-layers must be >= 0")
     if o["warmup"] is not None and not 0 <= o["warmup"] < 1:
         raise SpecError("--warmup is a fraction in [0, 1)")
 

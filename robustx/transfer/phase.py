@@ -26,6 +26,7 @@ from robustx.transfer.features import Collator, Encoded, encode
 from robustx.transfer.heads import (
     build_heads,
     enable_checkpointing,
+    freeze_lower_layers,
     freeze_word_embeddings,
     load_encoder,
     load_tokenizer,
@@ -55,6 +56,7 @@ class RunOptions:
     precision: Precision = "fp32"
     gradient_checkpointing: bool = False
     freeze_embeddings: bool | None = None  # None: on for CPU
+    freeze_layers: int = 0  # also freeze all embeddings and this many bottom transformer layers
     eval_steps: int | None = None  # None: once per epoch, at most ~5 times a phase, and at the end
     save_steps: int | None = None  # resume granularity (None: see `intervals`)
     temperature: float = 1.0
@@ -66,7 +68,10 @@ class RunOptions:
 
     def identity(self) -> dict[str, Any]:
         keep = ("seed", "max_steps", "grad_accum", "precision", "gradient_checkpointing", "eval_steps")
-        return {k: getattr(self, k) for k in keep}
+        ident = {k: getattr(self, k) for k in keep}
+        if self.freeze_layers:  # absent at 0, so the recipes of earlier versions keep their hashes
+            ident["freeze_layers"] = self.freeze_layers
+        return ident
 
 
 @dataclass
@@ -158,6 +163,8 @@ def _build(phase: Phase, run: RunOptions, device: str) -> _Parts:
     tokenizer = load_tokenizer(phase.encoder_ref)
     encoder = load_encoder(phase.encoder_ref, run.seed)
     frozen = freeze_word_embeddings(encoder) if _freeze(run, device) else 0
+    if run.freeze_layers:
+        frozen = freeze_lower_layers(encoder, run.freeze_layers)
     if run.gradient_checkpointing:
         enable_checkpointing(encoder)
     phase.hyper = _fit_length(phase.hyper, tokenizer)
@@ -387,7 +394,8 @@ def _describe(phase: Phase, plan: _Plan, run: RunOptions, frozen: int, device: s
             "precision": run.precision,
             "gradient_checkpointing": run.gradient_checkpointing,
         },
-        "frozen_embedding_params": frozen,
+        "frozen_embedding_params": frozen,  # with --freeze-layers: embeddings and the frozen layers
+        "frozen_layers": run.freeze_layers,
         "device": device,
         "steps": plan.steps,
         "steps_per_epoch": plan.steps_per_epoch,
