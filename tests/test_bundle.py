@@ -2,8 +2,9 @@
 
 PAWS-X is laid out as XTREME's train-en / dev-en / test-<lang>: the test rows load with the default
 split in every language, training reads train-en and selects on dev-en, and neither ever holds a test
-item (nor its translation). Tatoeba loads in every
-bundled language, codeswitch finds the CLDR dictionaries for every bundled language without any other
+item (nor its translation). PAN-X (NER) is laid out the same way: English train-en / dev-en and
+test-<lang> in 14 languages, loaded by the tagging loader and the trainer, English splits sharing no
+sentence. Tatoeba loads in every bundled language, codeswitch finds the CLDR dictionaries for every bundled language without any other
 dictionary on the search path, the manifest's sha256s match, the bundle fits its size budget, and
 tools/build_bundle.py rebuilds it byte for byte from the shared data and the CLDR npm package.
 """
@@ -27,9 +28,10 @@ from robustx.cli import evaluate as evaluate_command
 from robustx.tasks import DataSource, get_task, load_examples
 from robustx.tasks.classification import PAWSX_LANGS
 from robustx.tasks.readers import open_text, resolve_gz
+from robustx.tasks.tagging import NER_TAGS, iter_conll
 from robustx.transfer.catalog import get_intermediate, get_target
 from robustx.transfer.data import DataOptions, load_task_data
-from robustx.transfer.spec import PairItem
+from robustx.transfer.spec import PairItem, TagItem
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLE = bundle_dir()
@@ -38,6 +40,7 @@ DATASETS: dict[str, Any] = dict(manifest()["datasets"])
 ALLOWED_LICENCES = (
     "PAWS-X terms",
     "CC-BY 2.0 FR",
+    "ODC-By 1.0",
     "CC BY-SA 4.0",
     "CC BY 4.0",
     "Unicode License v3",
@@ -52,6 +55,8 @@ def _bag(sentence: str) -> str:
 # `robustx evaluate`'s default --split (what `robustx evaluate --task pawsx --data-dir BUNDLE` reads)
 DEFAULT_SPLIT: str = inspect.signature(evaluate_command).parameters["split"].default
 SPLITS = {"train": "train-en.tsv", "validation": "dev-en.tsv"}  # and test: test-<lang>.tsv
+PANX_LANGS = ("en", "de", "es", "fr", "ru", "el", "ar", "he", "hi", "zh", "ja", "ko", "ka", "ta")
+PANX_SIZES = {"train": 1000, "validation": 200, "test": 250}
 
 
 def _rows_map() -> dict[str, list[tuple[int, str]]]:
@@ -202,6 +207,106 @@ def test_pawsx_rows_are_the_shared_dev_rows(xtreme_dir: Path) -> None:
             )
 
 
+# ---- PAN-X ----------------------------------------------------------------------------------------
+
+
+def _panx_rows() -> dict[tuple[str, str], list[int]]:
+    """panx/rows.tsv: (split, lang) -> the source sentence of each bundle sentence, in bundle order."""
+    out: dict[tuple[str, str], list[int]] = {}
+    with open_text(resolve_gz(BUNDLE / "panx" / "rows.tsv")) as fh:
+        assert next(fh).rstrip("\n").split("\t") == ["split", "lang", "row", "source_sentence"]
+        for line in fh:
+            split, lang, row, source = line.rstrip("\n").split("\t")
+            chosen = out.setdefault((split, lang), [])
+            assert int(row) == len(chosen)
+            chosen.append(int(source))
+    return out
+
+
+def _panx_split(lang: str, split: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(tokens, tags) of a bundle file, read with the tagging task's CoNLL reader (the evaluator has
+    no train split, so train-en.tsv is read directly)."""
+    name = SPLITS.get(split, f"test-{lang}.tsv") if lang == "en" else f"test-{lang}.tsv"
+    return [(tuple(t), tuple(g)) for _, _, t, g in iter_conll(resolve_gz(BUNDLE / "panx" / name))]
+
+
+def test_panx_has_xtremes_layout_in_14_languages() -> None:
+    assert languages("panx") == PANX_LANGS
+    files = {name.removesuffix(".gz") for name in manifest()["files"] if name.startswith("panx/")}
+    tables = {name for name in files if name.endswith(".tsv") and name != "panx/rows.tsv"}
+    assert tables == {"panx/train-en.tsv", "panx/dev-en.tsv"} | {f"panx/test-{x}.tsv" for x in PANX_LANGS}
+    assert {"panx/ATTRIBUTION.md", "panx/LICENCE-ODC-By-1.0.txt", "panx/rows.tsv"} <= files
+    x = DATASETS["panx"]
+    assert (x["train_sentences"], x["validation_sentences"], x["test_sentences_per_language"]) == (
+        PANX_SIZES["train"],
+        PANX_SIZES["validation"],
+        PANX_SIZES["test"],
+    )
+    mapping = _panx_rows()
+    assert {key: len(v) for key, v in mapping.items()} == {
+        ("train", "en"): 1000,
+        ("validation", "en"): 200,
+        **{("test", lang): 250 for lang in PANX_LANGS},
+    }
+    for name, record in manifest()["files"].items():
+        if name.startswith("panx/"):
+            assert record["licence"].startswith("ODC-By 1.0"), name
+        if name.startswith("panx/test-"):
+            assert record["rows"] == 250 and record["sources"][0]["path"].startswith("data/panx/dev-")
+
+
+@pytest.mark.parametrize("lang", PANX_LANGS)
+def test_panx_test_sentences_load_with_the_default_split(lang: str) -> None:
+    task = get_task("panx")
+    rows = load_examples(task, SOURCE, lang, DEFAULT_SPLIT).examples
+    assert [e.id for e in rows] == [f"panx/test/{i:06d}" for i in range(PANX_SIZES["test"])]
+    assert all(e.lang == lang and 3 <= len(e.fields["tokens"]) <= 40 for e in rows)
+    assert {tag for e in rows for tag in e.label} <= set(NER_TAGS)
+    assert sum(tag.startswith("B-") for e in rows for tag in e.label) > 100  # names to find in every language
+    assert len({e.fields["tokens"] for e in rows}) == len(rows)  # no sentence twice
+    assert [(e.fields["tokens"], e.label) for e in rows] == _panx_split(lang, "test")
+
+
+def test_panx_training_reads_train_en_and_selects_on_dev_en() -> None:
+    data = load_task_data(get_target("panx"), DataOptions(data_dir=BUNDLE))
+    assert not data.stand_in  # panx/train-en.tsv is XTREME's training file name
+    roles = [(f["role"], f["path"], f["part"]) for f in data.source["files"]]
+    assert roles == [("train", "panx/train-en.tsv", "all"), ("dev", "panx/dev-en.tsv", "head")]
+    assert len(data.train) == PANX_SIZES["train"] and len(data.dev) == PANX_SIZES["validation"]
+    assert all(isinstance(i, TagItem) for i in data.train + data.dev)
+    assert data.labels == NER_TAGS
+    tagged = [(i.tokens, i.tags) for i in data.train if isinstance(i, TagItem)]
+    assert tagged == _panx_split("en", "train")  # the trainer and the evaluator read the same sentences
+    assert {t for _, tags in tagged for t in tags} == set(NER_TAGS)
+    validation = load_examples(get_task("panx"), SOURCE, "en", "validation").examples
+    assert [e.id for e in validation] == [f"panx/validation/{i:06d}" for i in range(PANX_SIZES["validation"])]
+    assert [(i.tokens, i.tags) for i in data.dev if isinstance(i, TagItem)] == [
+        (e.fields["tokens"], e.label) for e in validation
+    ]
+
+
+def test_panx_english_train_dev_and_test_share_no_sentence() -> None:
+    words = {split: {tokens for tokens, _ in _panx_split("en", split)} for split in PANX_SIZES}
+    assert {split: len(w) for split, w in words.items()} == PANX_SIZES  # no repeats inside a split
+    for a, b in (("train", "validation"), ("train", "test"), ("validation", "test")):
+        assert words[a].isdisjoint(words[b]), (a, b)
+    mapping = _panx_rows()
+    sources = [set(mapping[(split, "en")]) for split in PANX_SIZES]
+    assert sum(map(len, sources)) == len(set().union(*sources))  # distinct sentences of the source file
+
+
+def test_panx_sentences_are_the_shared_dev_sentences(xtreme_dir: Path) -> None:
+    """Every bundle sentence is, token for token and tag for tag, the XTREME dev sentence rows.tsv
+    names (loaded from the shared data as the validation split), in every language."""
+    shared = DataSource("dir", path=str(xtreme_dir))
+    for (split, lang), sources in _panx_rows().items():
+        source = load_examples(get_task("panx"), shared, lang, "validation").examples
+        expected = [(tuple(source[i].fields["tokens"]), tuple(source[i].label)) for i in sources]
+        assert _panx_split(lang, split) == expected, (split, lang)
+        if split != "train":  # selection is in file order: test follows validation follows train
+            assert sources == sorted(sources)
+
+
 # ---- Tatoeba and the dictionaries ----------------------------------------------------------------
 
 
@@ -223,7 +328,7 @@ def only_bundle_dictionaries(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 
 @pytest.mark.usefixtures("only_bundle_dictionaries")
 def test_codeswitch_finds_the_cldr_dictionaries_for_every_bundled_language() -> None:
-    langs = sorted({*languages("pawsx"), *languages("tatoeba")})
+    langs = sorted({*languages("pawsx"), *languages("panx"), *languages("tatoeba")})
     attack = build_attack("codeswitch:rate=1.0").for_data([str(BUNDLE)])
     attack.check(langs)  # every language's embedded languages: direct, inverted or composed via English
     resources = attack.resources(langs)

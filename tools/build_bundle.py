@@ -7,10 +7,12 @@ temporary directory and fails if any byte differs from the committed bundle. Inp
   its ``PROVENANCE.txt`` (which also gives the upstream repository, commit and path for MANIFEST.json);
 - the npm package ``cldr-annotations-full@48.2.0`` (Unicode License v3): ``--cldr`` takes its tarball
   or unpacked ``package/`` folder, else ``$ROBUSTX_CLDR``, else ``npm pack`` fetches the tarball into
-  robustx's cache; the tarball is checked against the registry's integrity hash.
+  robustx's cache; the tarball is checked against the registry's integrity hash;
+- ``tools/licences/ODC-By-1.0.txt``: the ODC-By 1.0 text shipped with PAN-X, checked against its sha256.
 
-The output is XTREME's download layout (``pawsx/test-de.tsv``, ``tatoeba/tatoeba.deu-eng.deu``,
-``muse/en-de.txt``, ``english/snli_subset/...``), so every loader reads it with ``--data-dir``; files
+The output is XTREME's download layout (``pawsx/test-de.tsv``, ``panx/train-en.tsv``,
+``tatoeba/tatoeba.deu-eng.deu``, ``muse/en-de.txt``, ``english/snli_subset/...``), so every loader reads
+it with ``--data-dir``; files
 over 200 kB are gzipped (loaders read ``.gz`` transparently) with a zero mtime so rebuilds are
 byte-identical. Nothing non-commercial (XNLI, MUSE) or copyleft-software-licensed (FreeDict) is bundled:
 MUSE is only *read* to measure how often the CLDR word pairs agree with it (numbers, not content).
@@ -43,6 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from robustx.tasks.retrieval import TATOEBA_CODES  # noqa: E402
+from robustx.tasks.tagging import NER_TAGS  # noqa: E402
 from robustx.text.scripts import XTREME_LANGUAGES  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -56,6 +59,20 @@ BUDGET = 6_000_000
 PAWSX_LANGS = ("de", "en", "es", "fr", "ja", "ko", "zh")
 PAWSX_TRAIN_ROWS = 1200  # English rows of the training groups; the rest of the dev rows are the test set
 PAWSX_VALIDATION_ROWS = 200  # of those, whole groups from the end select checkpoints (pawsx/dev-en.tsv)
+# PAN-X: English train / model-selection / test sentences and test sentences in 13 more languages, many
+# scripts (Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Han, Japanese, Hangul, Georgian, Tamil).
+PANX_LANGS = ("en", "de", "es", "fr", "ru", "el", "ar", "he", "hi", "zh", "ja", "ko", "ka", "ta")
+PANX_SPLITS = (("train", 1000), ("validation", 200), ("test", 250))  # English; the other languages: test
+PANX_TOKENS = (3, 40)  # sentences outside this many tokens are skipped (too little context / slow on CPU)
+PANX_FILES = {"train": "train-en.tsv", "validation": "dev-en.tsv", "test": "test-{lang}.tsv"}
+ODC_BY = {
+    "path": "tools/licences/ODC-By-1.0.txt",
+    "sha256": "52d87128f8b25b90b9ca44ec737d3d6b2ec6d83abef2ca6de42134bf7ba57ab7",
+    "package": "spdx-license-list@6.12.0",
+    "integrity": "sha512-+nUYqm3aZMSHbjsthK+i/HHI2okTElCvqwUd4k8QcSk+FTGgjq+fsdFj2wZOaX6XmR2JdWhf/NeflNnvKOjcnQ==",
+    "member": "licenses/ODC-By-1.0.json (licenseText, SPDX License List text of ODC-By-1.0)",
+    "url": "https://opendatacommons.org/licenses/by/1-0/",
+}
 TATOEBA = ("deu", "rus", "ell", "ara", "heb", "hin", "tha", "cmn", "jpn", "kor", "kat", "tam")
 TATOEBA_PAIRS = 300
 CLDR = {
@@ -67,6 +84,7 @@ CLDR = {
 CLDR_LOCALE = {"tl": "fil"}  # CLDR files Tagalog under Filipino, its standardised form
 LICENCES = {
     "pawsx": "PAWS-X terms: free for any use; acknowledgement of Google LLC appreciated",
+    "panx": "ODC-By 1.0 (Open Data Commons Attribution License v1.0)",
     "tatoeba": "CC-BY 2.0 FR",
     "snli": "CC BY-SA 4.0",
     "socialiqa": "CC BY 4.0",
@@ -437,6 +455,131 @@ def build_pawsx(shared: Shared, out: Writer) -> dict[str, Any]:
     }
 
 
+# ---- PAN-X ---------------------------------------------------------------------------------------
+
+
+def conll_sentences(text: bytes, name: str) -> list[list[str]]:
+    """The sentences of a ``word<TAB>tag`` file, each as its lines (unchanged), in file order.
+
+    Blank (or whitespace-only) lines separate sentences, as robustx's CoNLL readers split them, so the
+    position of a sentence here is the number in its example id when the shared file is loaded."""
+    sentences: list[list[str]] = []
+    current: list[str] = []
+    for number, line in enumerate(lines_of(text), start=1):
+        if not line.strip():
+            if current:
+                sentences.append(current)
+            current = []
+            continue
+        cells = line.split("\t")
+        if len(cells) != 2 or not cells[0].strip() or cells[1] not in NER_TAGS:
+            raise BuildError(
+                f"{name}:{number}: expected 'word<TAB>tag' with a PAN-X tag, found {line[:40]!r}"
+            )
+        current.append(line)
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+def panx_pick(
+    sentences: Sequence[Sequence[str]], sizes: Sequence[tuple[str, int]], name: str
+) -> tuple[dict[str, list[int]], dict[str, int]]:
+    """Fill each split in turn with the next sentences in file order: a sentence is skipped when it has
+    fewer or more tokens than PANX_TOKENS allows, or repeats the words of one already taken (in any
+    split), so the splits share no sentence. Returns the source indices per split and the skip counts."""
+    low, high = PANX_TOKENS
+    wanted = list(sizes)
+    picked: dict[str, list[int]] = {split: [] for split, _ in sizes}
+    seen: set[tuple[str, ...]] = set()
+    skipped = collections.Counter(dict.fromkeys(("too_short", "too_long", "repeated"), 0))
+    scanned = 0
+    for index, lines in enumerate(sentences):
+        if not wanted:
+            break
+        scanned = index + 1
+        words = tuple(line.split("\t")[0] for line in lines)
+        if len(words) < low or len(words) > high:
+            skipped["too_short" if len(words) < low else "too_long"] += 1
+        elif words in seen:
+            skipped["repeated"] += 1
+        else:
+            seen.add(words)
+            split, size = wanted[0]
+            picked[split].append(index)
+            if len(picked[split]) == size:
+                wanted.pop(0)
+    if wanted:
+        have, need = sum(map(len, picked.values())), sum(n for _, n in sizes)
+        raise BuildError(f"{name}: only {have} usable sentences, {need} needed")
+    return picked, {"source_sentences": len(sentences), "scanned": scanned, **dict(sorted(skipped.items()))}
+
+
+def _entities(sentences: Sequence[Sequence[str]], chosen: Iterable[int]) -> dict[str, int]:
+    """Entities (B- tags) by type, and the tokens, of the chosen sentences."""
+    tags = [line.split("\t")[1] for i in chosen for line in sentences[i]]
+    counts = collections.Counter(t[2:] for t in tags if t.startswith("B-"))
+    return {"tokens": len(tags), **{kind: counts[kind] for kind in ("PER", "ORG", "LOC")}}
+
+
+def odc_by_text() -> bytes:
+    """The ODC-By 1.0 text kept in tools/licences, checked against its pinned sha256."""
+    path = REPO / ODC_BY["path"]
+    if not path.is_file():
+        raise BuildError(f"{path} not found: it is part of the repository")
+    text = path.read_bytes()
+    if sha256(text) != ODC_BY["sha256"]:
+        raise BuildError(f"{path} does not match its pinned sha256 (ODC_BY in tools/build_bundle.py)")
+    return text
+
+
+def build_panx(shared: Shared, out: Writer) -> dict[str, Any]:
+    selection = (
+        f"in file order, the first sentences with {PANX_TOKENS[0]}-{PANX_TOKENS[1]} tokens whose words no"
+        " earlier chosen sentence has (see panx/rows.tsv and panx/ATTRIBUTION.md)"
+    )
+    rows = ["split\tlang\trow\tsource_sentence"]
+    per_lang: dict[str, Any] = {}
+    origins = []
+    for lang in PANX_LANGS:
+        text, origin = shared.read(f"panx/dev-{lang}.tsv", "panx", f"xtreme_format/dev-{lang}.tsv")
+        origins.append(origin)
+        sentences = conll_sentences(text, f"panx/dev-{lang}.tsv")
+        wanted = PANX_SPLITS if lang == "en" else [s for s in PANX_SPLITS if s[0] == "test"]
+        picked, stats = panx_pick(sentences, wanted, f"panx/dev-{lang}.tsv")
+        for split, chosen in picked.items():
+            out.add(
+                f"panx/{PANX_FILES[split].format(lang=lang)}",
+                joined(line for i in chosen for line in [*sentences[i], ""]),
+                "panx",
+                len(chosen),
+                lang=lang,
+                split=split,
+                sources=[origin],
+                selection=selection,
+            )
+            rows += [f"{split}\t{lang}\t{n}\t{i}" for n, i in enumerate(chosen)]
+        per_lang[lang] = {**stats, "entities": {s: _entities(sentences, c) for s, c in picked.items()}}
+    out.add("panx/rows.tsv", joined(rows), "panx", len(rows) - 1, sources=origins)
+    out.add(
+        "panx/LICENCE-ODC-By-1.0.txt",
+        odc_by_text(),
+        "panx",
+        sources=[{k: v for k, v in ODC_BY.items() if k != "path"}],
+    )
+    sizes = dict(PANX_SPLITS)
+    return {
+        "languages": list(PANX_LANGS),
+        "train_sentences": sizes["train"],
+        "validation_sentences": sizes["validation"],
+        "test_sentences_per_language": sizes["test"],
+        "tokens_per_sentence": list(PANX_TOKENS),
+        "tags": list(NER_TAGS),
+        "selection": selection,
+        "per_language": per_lang,
+    }
+
+
 # ---- Tatoeba, SNLI, SocialIQA -------------------------------------------------------------------
 
 
@@ -662,12 +805,14 @@ def build(shared_root: Path, cldr_path: Path) -> Writer:
     out = Writer()
     datasets = {
         "pawsx": build_pawsx(shared, out),
+        "panx": build_panx(shared, out),
         "tatoeba": build_tatoeba(shared, out),
         "english": build_english(shared, out),
         "muse": build_muse(cldr, shared_root, out),
     }
     for folder, dataset in (
         ("pawsx", "pawsx"),
+        ("panx", "panx"),
         ("tatoeba", "tatoeba"),
         ("english/snli_subset", "snli"),
         ("english/siqa", "socialiqa"),

@@ -20,12 +20,18 @@ dataset.
 """
 PAWS_LICENSE_SOURCE = "google-research-datasets/paws@492b01c8c9e2c8dc1b168f59faab590d62e43cf6:LICENSE"
 TRAIN_CMD = 'robustx train --base embedded --intermediate snli --target pawsx --data-dir "$DATA" --out ckpt/'
+NER_CMD = 'robustx train --base embedded --target panx --data-dir "$DATA" --out ckpt-ner/'
 
 
 def attribution(dataset: str, datasets: Mapping[str, Any]) -> str:
-    return {"pawsx": _pawsx, "tatoeba": _tatoeba, "snli": _snli, "socialiqa": _siqa, "cldr": _cldr}[dataset](
-        datasets
-    )
+    return {
+        "pawsx": _pawsx,
+        "panx": _panx,
+        "tatoeba": _tatoeba,
+        "snli": _snli,
+        "socialiqa": _siqa,
+        "cldr": _cldr,
+    }[dataset](datasets)
 
 
 def _pawsx(d: Mapping[str, Any]) -> str:
@@ -62,6 +68,63 @@ never edited, and laid out in XTREME's own train / dev / test convention:
   placeholder "NS" (not translated) were dropped from every language, as the PAWS-X README asks.
 - `rows.tsv`: for every bundle row, its split (train / validation / test), row number (= the number in
   the example id, e.g. `pawsx/test/NNNNNN`), row in the XTREME dev file, and PAWS-X id.
+"""
+
+
+def _panx(d: Mapping[str, Any]) -> str:
+    x = d["panx"]
+    low, high = x["tokens_per_sentence"]
+    names = x["per_language"]["en"]["entities"]["train"]
+    others = " ".join(lang for lang in x["languages"] if lang != "en")
+    skipped = "\n".join(
+        f"| {lang} | {LANGUAGE_NAMES[lang]} | {s['scanned']} of {s['source_sentences']} | {s['too_short']} | "
+        f"{s['too_long']} | {s['repeated']} |"
+        for lang, s in x["per_language"].items()
+    )
+    return f"""# PAN-X / WikiANN NER (subset) — attribution
+
+**Source.** WikiANN: Xiaoman Pan, Boliang Zhang, Jonathan May, Joel Nothman, Kevin Knight, Heng Ji.
+"Cross-lingual Name Tagging and Linking for 282 Languages", ACL 2017
+(https://aclanthology.org/P17-1178/), in the balanced train / dev / test splits of Afshin Rahimi, Yuan
+Li, Trevor Cohn, "Massively Multilingual Transfer for NER", ACL 2019
+(https://aclanthology.org/P19-1015/). The sentences come from Wikipedia articles; Pan et al. derived
+the name tags automatically from Wikipedia's links. The files were taken from XTREME's download layout
+(Hu et al., 2020, https://github.com/google-research/xtreme: `panx/dev-<lang>.tsv`) as mirrored in
+GautamGupta17/MESH; repository, commit, path and sha256 of each source file are in ../MANIFEST.json.
+
+**Licence.** Open Data Commons Attribution License v1.0 (ODC-By 1.0),
+https://opendatacommons.org/licenses/by/1-0/. Its text is in `LICENCE-ODC-By-1.0.txt`, as published in
+the SPDX License List (npm package `spdx-license-list@6.12.0`, `licenses/ODC-By-1.0.json`); the page
+above is the authoritative version. These files are a Derivative Database of PAN-X and are shared under
+the same licence: contains information from PAN-X / WikiANN (https://github.com/google-research/xtreme),
+which is made available under the ODC Attribution License.
+
+**Wikipedia text.** The sentences themselves are Wikipedia text, written by Wikipedia's contributors
+and licensed by them under CC BY-SA (https://en.wikipedia.org/wiki/Wikipedia:Copyrights). ODC-By covers
+the database (the selection, arrangement and tags), not the rights in its individual contents
+(ODC-By 1.0, section 2.4).
+
+**What was changed.** Sentences were selected, never edited (lines are byte-identical to the source):
+
+- Only XTREME's **dev** files are used, because XTREME's labelled PAN-X test set is not in the shared
+  data. The bundle's `test-<lang>.tsv` files are therefore cut from the dev files: scores on them are
+  **not comparable** with published PAN-X test scores (nor with anything tuned on XTREME's dev sets).
+- `train-en.tsv`: the first {x["train_sentences"]} English sentences, the zero-shot training set
+  ({names["PER"]} PER, {names["ORG"]} ORG and {names["LOC"]} LOC names in {names["tokens"]} tokens).
+- `dev-en.tsv`: the next {x["validation_sentences"]} English sentences, the model-selection set.
+- `test-<lang>.tsv`: {x["test_sentences_per_language"]} sentences per language: the next ones for
+  English, the first ones for {others}.
+- A sentence is taken in file order unless it has fewer than {low} or more than {high} tokens, or
+  repeats the words of a sentence already taken in that language (so English training, selection and
+  test share no sentence). Nothing is shuffled. Skipped, per language, in the part of the file read:
+
+| lang | language | sentences read | under {low} tokens | over {high} tokens | repeats |
+|---|---|---|---|---|---|
+{skipped}
+
+- `rows.tsv`: for every bundle sentence, its split, language, row number (= the number in its example
+  id, e.g. `panx/test/NNNNNN`) and its position among the sentences of XTREME's `dev-<lang>.tsv`
+  (= the number in that sentence's id when the shared file is loaded as the `validation` split).
 """
 
 
@@ -162,8 +225,10 @@ def readme(
     datasets: Mapping[str, Any], records: Mapping[str, Mapping[str, Any]], gzip_over: int, budget: int
 ) -> str:
     p, t, e, m = datasets["pawsx"], datasets["tatoeba"], datasets["english"], datasets["muse"]
+    x = datasets["panx"]
     total = sum(int(r["bytes"]) for r in records.values())
     tatoeba_langs = ",".join(t["languages"])
+    panx_langs = ",".join(x["languages"])
     dict_rows = []
     for lang in m["languages"]:
         s, agree = m["stats"][lang], m["muse_agreement"].get(lang)
@@ -201,10 +266,13 @@ DATA=$(python -c "import robustx.bundle as b; print(b.bundle_dir())")
 robustx evaluate --model ckpt/ --task pawsx --data-dir "$DATA"
 robustx evaluate --model ckpt/ --task tatoeba --langs {tatoeba_langs} --data-dir "$DATA"
 robustx evaluate --model ckpt/ --task pawsx --data-dir "$DATA" --attack codeswitch:rate=0.3
+{NER_CMD}
+robustx evaluate --model ckpt-ner/ --task panx --langs {panx_langs} --data-dir "$DATA"
 ```
 
 In Python: `robustx.bundle.bundle_dir()` (a `Path`), `robustx.bundle.manifest()`,
-`robustx.bundle.languages("pawsx")`, `robustx.bundle.verify()` (files whose sha256 differs).
+`robustx.bundle.languages("pawsx")` (or `"panx"`, `"tatoeba"`, `"muse"`), `robustx.bundle.verify()`
+(files whose sha256 differs).
 `codeswitch` finds `muse/` under `--data-dir` by itself (after `$ROBUSTX_DICTS` and packs built by
 `robustx resources build`, which take precedence).
 
@@ -213,6 +281,7 @@ In Python: `robustx.bundle.bundle_dir()` (a `Path`), `robustx.bundle.manifest()`
 | dataset | files | rows | languages | licence |
 |---|---|---|---|---|
 | PAWS-X (target task) | `pawsx/train-en.tsv`, `pawsx/dev-en.tsv`, `pawsx/test-<lang>.tsv`, `pawsx/rows.tsv` | train {p["train_rows"]} and validation {p["validation_rows"]} (English); test {p["test_rows"]} per language | {" ".join(p["languages"])} | free for any use, acknowledgement of Google LLC appreciated |
+| PAN-X / WikiANN NER (target task) | `panx/train-en.tsv`, `panx/dev-en.tsv`, `panx/test-<lang>.tsv`, `panx/rows.tsv` | train {x["train_sentences"]} and validation {x["validation_sentences"]} sentences (English); test {x["test_sentences_per_language"]} per language | {" ".join(x["languages"])} | ODC-By 1.0 (sentences from Wikipedia) |
 | Tatoeba (retrieval) | `tatoeba/tatoeba.<xxx>-eng.{{<xxx>,eng}}` | {t["pairs_per_language"]} pairs per language | {" ".join(t["languages"])} | CC-BY 2.0 FR |
 | SNLI (intermediate) | `english/snli_subset/snli_1.0_{{dev,test}}.jsonl` | dev {e["snli_dev"]}, test {e["snli_test"]} | en | CC BY-SA 4.0 |
 | SocialIQA (intermediate) | `english/siqa/socialIQa_v1.4_{{dev,tst}}.jsonl` | dev {e["socialiqa_dev"]}, tst {e["socialiqa_tst"]} | en | CC BY 4.0 |
@@ -236,6 +305,17 @@ for it, the licence text.
   default `test` split. Example ids are `pawsx/test/NNNNNN`, the row number, the same item in every
   language (PAWS-X is a parallel set: the overall CI is a cluster bootstrap over ids);
   `pawsx/rows.tsv` maps each row of every split to its row in XTREME's dev file and its PAWS-X id.
+- **PAN-X target (NER).** Also XTREME's layout: `{NER_CMD}` trains on
+  `panx/train-en.tsv` ({x["train_sentences"]} sentences; XTREME's training file name, so not a stand-in)
+  and selects checkpoints on the first `--dev-size` sentences of `panx/dev-en.tsv` ({x["validation_sentences"]}:
+  all of them at the default). `robustx evaluate --task panx --langs {panx_langs} --data-dir "$DATA"` reads
+  `panx/test-<lang>.tsv` ({x["test_sentences_per_language"]} sentences each) with the default `test`
+  split; pass `--langs`, the task lists all 40 PAN-X languages. Ids are `panx/test/NNNNNN`, the sentence
+  number in that file; PAN-X is not parallel, so the same id is a different sentence in each language.
+  These test files are cut from XTREME's *dev* files (its labelled test set is not in the shared data),
+  so the scores are not comparable with published PAN-X test results; English train, selection and
+  test share no sentence. `panx/rows.tsv` maps every sentence to its place in XTREME's `dev-<lang>.tsv`
+  and `panx/ATTRIBUTION.md` gives the selection rule.
 - **Intermediate tasks.** `--intermediate snli` and `--intermediate socialiqa` (or both, with
   `--multitask`) read `english/`; these held-out files are stand-ins for the absent training files
   (the lineage says so), the first `--dev-size` rows of the dev file select.
