@@ -17,7 +17,8 @@ from robustx.bundle import bundle_dir
 from robustx.cli import app
 from robustx.quickstart import ATTACKS
 
-PAWSX_LANGS = ("de", "zh")  # fewer than the bundle's 7: the run must take the mirror's languages
+PANX_LANGS = ("de", "en", "zh")  # fewer than the bundle's: the run must take the mirror's languages
+PANX_TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")  # google/xtreme's ClassLabel order
 TATOEBA_LANGS = {"de": "deu", "el": "ell"}
 NLI_LABELS = ("entailment", "neutral", "contradiction")  # stanfordnlp/snli's ClassLabel order
 
@@ -33,10 +34,27 @@ def _write_mirror(root: Path, dataset: str, configs: dict[str, dict[str, list[di
         (repo / config).mkdir(parents=True, exist_ok=True)
         files = []
         for split, rows in splits.items():
-            pq.write_table(pa.Table.from_pylist(rows), repo / config / f"{split}-00000-of-00001.parquet")
+            path = repo / config / f"{split}-00000-of-00001.parquet"
+            if config.startswith("PAN-X."):  # the hub's ClassLabel names travel in the parquet metadata
+                _panx_dataset(rows).to_parquet(str(path))
+            else:
+                pq.write_table(pa.Table.from_pylist(rows), path)
             files.append(f"  - split: {split}\n    path: {config}/{split}-*.parquet")
         entries.append(f"- config_name: {config}\n  data_files:\n" + "\n".join(files) + "\n")
     (repo / "README.md").write_text("---\nconfigs:\n" + "".join(entries) + "---\n", encoding="utf-8")
+
+
+def _panx_dataset(rows: list[dict[str, Any]]) -> Any:
+    from datasets import ClassLabel, Dataset, Features, Sequence, Value
+
+    features = Features(
+        {
+            "tokens": Sequence(Value("string")),
+            "ner_tags": Sequence(ClassLabel(names=list(PANX_TAGS))),
+            "langs": Sequence(Value("string")),
+        }
+    )
+    return Dataset.from_list(rows, features=features)
 
 
 def _tsv(path: Path, n: int) -> list[list[str]]:
@@ -50,16 +68,43 @@ def _lines(path: Path, n: int) -> list[str]:
         return [line.rstrip("\n") for _, line in zip(range(n), fh, strict=False)]
 
 
+def _conll(path: Path, n: int) -> list[tuple[list[str], list[str]]]:
+    """The first ``n`` sentences of a ``word<TAB>tag`` file (``X`` or ``X.gz``)."""
+    if not path.is_file():
+        path = path.with_name(path.name + ".gz")
+    opener: Any = gzip.open if path.suffix == ".gz" else open
+    sentences: list[tuple[list[str], list[str]]] = [([], [])]
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                if sentences[-1][0]:
+                    if len(sentences) == n:
+                        break
+                    sentences.append(([], []))
+                continue
+            word, tag = line.rstrip("\n").split("\t")
+            sentences[-1][0].append(word)
+            sentences[-1][1].append(tag)
+    return [s for s in sentences if s[0]]
+
+
 def build_mirror(root: Path) -> list[str]:
-    """Hub-schema mirrors of PAWS-X (google/xtreme and the paws-x dataset), SNLI and Tatoeba, a few
-    rows each, taken from the bundle; returns every sentence (the tiny tokenizer's corpus)."""
+    """Hub-schema mirrors of PAN-X (google/xtreme ``PAN-X.<lang>``: tokens, ner_tags as ClassLabel ids,
+    langs), SNLI and Tatoeba, a few rows each, taken from the bundle; returns every sentence (the tiny
+    tokenizer's corpus)."""
     bundle = bundle_dir()
     xtreme: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for lang in PAWSX_LANGS:  # google/xtreme PAWS-X.<lang>: string labels
-        rows = _tsv(bundle / "pawsx" / f"test-{lang}.tsv", 6)
-        xtreme[f"PAWS-X.{lang}"] = {
-            "test": [{"sentence1": a, "sentence2": b, "label": y} for a, b, y in rows]
-        }
+
+    def panx_rows(sentences: list[tuple[list[str], list[str]]], lang: str) -> list[dict[str, Any]]:
+        return [
+            {"tokens": words, "ner_tags": [PANX_TAGS.index(t) for t in tags], "langs": [lang] * len(words)}
+            for words, tags in sentences
+        ]
+
+    for lang in PANX_LANGS:
+        xtreme[f"PAN-X.{lang}"] = {"test": panx_rows(_conll(bundle / "panx" / f"test-{lang}.tsv", 6), lang)}
+    english = panx_rows(_conll(bundle / "panx" / "train-en.tsv", 28), "en")
+    xtreme["PAN-X.en"].update(train=english[8:], validation=english[:8])
     for code in TATOEBA_LANGS.values():  # google/xtreme tatoeba.<xxx>: the hub calls test validation
         xx = _lines(bundle / "tatoeba" / f"tatoeba.{code}-eng.{code}", 5)
         en = _lines(bundle / "tatoeba" / f"tatoeba.{code}-eng.eng", 5)
@@ -71,15 +116,6 @@ def build_mirror(root: Path) -> list[str]:
             ]
         }
     _write_mirror(root, "google/xtreme", xtreme)
-    paws = [
-        {"id": i, "sentence1": a, "sentence2": b, "label": int(y)}
-        for i, (a, b, y) in enumerate(_tsv(bundle / "pawsx" / "train-en.tsv.gz", 28))
-    ]
-    _write_mirror(
-        root,
-        "google-research-datasets/paws-x",
-        {"en": {"train": paws[8:], "validation": paws[:8]}},
-    )
     with gzip.open(bundle / "english" / "snli_subset" / "snli_1.0_dev.jsonl.gz", "rt") as fh:
         snli_rows = [json.loads(line) for _, line in zip(range(30), fh, strict=False)]
     snli = [
@@ -91,8 +127,13 @@ def build_mirror(root: Path) -> list[str]:
         for r in snli_rows
     ]
     _write_mirror(root, "stanfordnlp/snli", {"plain_text": {"train": snli[8:], "validation": snli[:8]}})
-    texts = [v for splits in xtreme.values() for rows in splits.values() for r in rows for v in r.values()]
-    texts += [r[k] for r in paws for k in ("sentence1", "sentence2")]
+    texts = [
+        v if isinstance(v, str) else " ".join(map(str, v))
+        for splits in xtreme.values()
+        for rows in splits.values()
+        for r in rows
+        for v in r.values()
+    ]
     texts += [r[k] for r in snli for k in ("premise", "hypothesis")]
     return [t for t in texts if isinstance(t, str) and len(t) > 3]
 
@@ -118,30 +159,41 @@ def test_online_quickstart_on_a_hub_mirror(tmp_path: Path) -> None:
     tiny = build_tiny_encoder(tmp_path / "tiny-xlmr", build_mirror(mirror), vocab_size=400)
     out, report = tmp_path / "runs", tmp_path / "report"
     args = ["quickstart", "--online", "--base", str(tiny), "--hub-mirror", str(mirror)]
-    args += ["--out", str(out), "--report", str(report), "--steps", "2", "--limit", "3"]
+    args += [
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+        "--steps",
+        "2",
+        "--limit",
+        "3",
+        "--freeze-layers",
+        "1",
+    ]
     args += ["--retrieval-limit", "3", "--quiet"]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
 
     runs = sorted(p.parent for p in out.rglob("metrics.json"))
-    assert len(runs) == 4 * len(ATTACKS)  # 2 classifiers on PAWS-X + 2 encoders on Tatoeba
+    assert len(runs) == 4 * len(ATTACKS)  # 2 taggers on PAN-X + 2 encoders on Tatoeba
     cells, lineages = set(), {}
     for run in runs:
         config = json.loads((run / "config.json").read_text(encoding="utf-8"))
         name, task = Path(config["model"]).name, config["task"]
         cells.add((_role(name), task, config["attack"].split(":")[0]))
-        wanted = set(PAWSX_LANGS) if task == "pawsx" else set(TATOEBA_LANGS)
+        wanted = set(PANX_LANGS) if task == "panx" else set(TATOEBA_LANGS)
         langs = pq.read_table(run / "records.parquet").column("lang").to_pylist()
         assert set(langs) == wanted and len(langs) == 3 * len(wanted), (run, langs)
         source = config["data"]["source"]
         assert source == {"kind": "hub", "path": str(mirror / "google" / "xtreme")}, source
         assert {h["path"] for h in config["data"]["hub"]} == {source["path"]}
         lineages[name] = config["lineage"]
-    models = {("baseline", "pawsx"), ("stilts", "pawsx"), ("encoder", "tatoeba"), ("encoder+snli", "tatoeba")}
+    models = {("baseline", "panx"), ("stilts", "panx"), ("encoder", "tatoeba"), ("encoder+snli", "tatoeba")}
     assert cells == {(m, t, a.split(":")[0]) for m, t in models for a in ATTACKS}, cells
 
     stilts = next(v for k, v in lineages.items() if k.startswith("stilts-"))
-    assert [p["task"] for p in stilts["intermediate"]] == ["snli"] and stilts["target"]["task"] == "pawsx"
+    assert [p["task"] for p in stilts["intermediate"]] == ["snli"] and stilts["target"]["task"] == "panx"
     for phase in [*stilts["intermediate"], stilts["target"]]:
         data = phase["tasks"][0]["data"]
         assert data["kind"] == "hub" and data["path"].startswith(str(mirror)), data
@@ -153,7 +205,7 @@ def test_online_quickstart_on_a_hub_mirror(tmp_path: Path) -> None:
     assert "robustx quickstart: tiny-xlmr," in (report / "leaderboard.md").read_text(encoding="utf-8")
     assert "multilingual-e5-small" not in (report / "leaderboard.html").read_text(encoding="utf-8")
     summary = " ".join(first.output.split())  # rich wraps at the terminal width
-    assert "What you are looking at" in summary and "PAWS-X in 2 languages" in summary
+    assert "What you are looking at" in summary and "PAN-X (entity F1) in 3 languages" in summary
     assert "Tatoeba retrieval (the encoders before and after SNLI) in 2 languages" in summary
 
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
@@ -166,7 +218,7 @@ def test_online_quickstart_on_a_hub_mirror(tmp_path: Path) -> None:
 
 def _role(name: str) -> str:
     """Which of the quickstart's four models a run directory's model name is."""
-    for prefix, role in (("baseline-pawsx-", "baseline"), ("stilts-pawsx-", "stilts")):
+    for prefix, role in (("baseline-panx-", "baseline"), ("stilts-panx-", "stilts")):
         if name.startswith(prefix):
             return role
     if name.startswith("tiny-xlmr+snli-"):
@@ -199,4 +251,4 @@ def test_hub_mirror_needs_online_and_a_directory(tmp_path: Path) -> None:
     assert "not a directory" in fail("--online", "--hub-mirror", str(tmp_path / "nowhere"))
     (tmp_path / "google" / "xtreme").mkdir(parents=True)
     line = fail("--online", "--hub-mirror", str(tmp_path), "--out", str(tmp_path / "runs"))
-    assert "cannot read the configs of" in line or "declares no pawsx config" in line
+    assert "cannot read the configs of" in line or "declares no panx config" in line

@@ -29,8 +29,11 @@ def quickstart(
             "(as robustx train --hub-mirror) and evaluate the languages they hold"
         ),
     ] = None,
-    steps: Annotated[int, typer.Option(help="Optimizer steps per training phase")] = 200,
-    limit: Annotated[int, typer.Option(help="PAWS-X test pairs per language")] = 200,
+    steps: Annotated[int, typer.Option(help="Optimizer steps per training phase")] = 150,
+    freeze_layers: Annotated[
+        int, typer.Option(help="Lowest encoder layers kept frozen in training (with the embeddings)")
+    ] = 4,
+    limit: Annotated[int, typer.Option(help="PAN-X test sentences per language")] = 250,
     retrieval_limit: Annotated[int, typer.Option(help="Tatoeba pairs per language")] = 150,
     quiet: Annotated[bool, typer.Option(help="No progress bars")] = False,
 ) -> None:
@@ -56,6 +59,7 @@ def quickstart(
             base_model=_base_ref(base),
             hub_mirror=hub_mirror.resolve() if hub_mirror is not None else None,
             steps=steps,
+            freeze_layers=freeze_layers,
             target_limit=limit,
             retrieval_limit=retrieval_limit,
             quiet=quiet,
@@ -103,11 +107,13 @@ def _summary(settings: Any, result: Any) -> None:
     console.print(table)
     base = f"{settings.base_name} (embedded, 4-bit source)" if settings.embedded else settings.base
     console.print(
-        f"\n[bold]What you are looking at[/bold]: {base}, trained on English only — PAWS-X directly "
-        "(baseline) and after English SNLI (the STILTs intermediate task) — then evaluated zero-shot on "
-        f"PAWS-X in {_n_langs(result, 'pawsx')} languages and on Tatoeba retrieval (the encoders before "
+        f"\n[bold]What you are looking at[/bold]: {base}, trained on English only — for named-entity "
+        "tagging (PAN-X/WikiANN) directly (baseline) and after English SNLI (the STILTs intermediate "
+        "task) — then evaluated zero-shot on PAN-X (entity F1) in "
+        f"{_n_langs(result, 'panx')} languages and on Tatoeba retrieval (the encoders before "
         f"and after SNLI) in {_n_langs(result, 'tatoeba')} languages, clean and under character noise, "
-        "dictionary code-switching and embedding-neighbour word substitution. 'drop' is clean minus attacked with a paired-bootstrap 95% CI; the leaderboard "
+        "dictionary code-switching and embedding-neighbour word substitution. 'drop' is clean minus "
+        "attacked with a paired-bootstrap 95% CI; the leaderboard "
         "adds Holm/BH-adjusted significance and per-language figures. Every number is recomputed from "
         "the runs' records.parquet."
     )
