@@ -27,7 +27,7 @@ def test_quickstart_trains_evaluates_reports_and_reuses(
     first = CliRunner().invoke(app, [*args, "--retrieval-limit", "3", "--quiet"])
     assert first.exit_code == 0, first.output
     runs = sorted(p.parent for p in out.rglob("metrics.json"))
-    assert len(runs) == 4 * len(ATTACKS)  # 2 classifiers on PAWS-X + 2 encoders on Tatoeba
+    assert len(runs) == 4 * len(ATTACKS)  # 2 taggers on PAN-X + 2 encoders on Tatoeba
     lineages = {}
     for run in runs:
         config = json.loads((run / "config.json").read_text(encoding="utf-8"))
@@ -35,7 +35,7 @@ def test_quickstart_trains_evaluates_reports_and_reuses(
         assert set(rows) == set(languages(config["task"])) and len(rows) == 3 * len(set(rows))
         lineages[Path(config["model"]).name] = config["lineage"]
     stilts = next(v for k, v in lineages.items() if k.startswith("stilts-"))
-    assert [p["task"] for p in stilts["intermediate"]] == ["snli"] and stilts["target"]["task"] == "pawsx"
+    assert [p["task"] for p in stilts["intermediate"]] == ["snli"] and stilts["target"]["task"] == "panx"
     baseline = next(v for k, v in lineages.items() if k.startswith("baseline-"))
     assert baseline["intermediate"] == [] and lineages["multilingual-e5-small"] is None
     board = json.loads((report / "leaderboard.json").read_text(encoding="utf-8"))
