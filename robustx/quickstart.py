@@ -217,7 +217,9 @@ def train_models(settings: Settings, data_dir: Path | None, stages: Stages) -> d
             f"training {name}: {settings.base} -> {intermediate or 'no intermediate task'} -> {TARGET}"
         )
         out = root / f"{name}-{TARGET}-{settings.training_key()}"
-        models[name] = str(_train(settings, base, intermediate, out, data_dir))
+        # The lineage names the embedded model by its alias, not by this machine's cache path.
+        ref = settings.base if settings.embedded else base
+        models[name] = str(_train(settings, ref, intermediate, out, data_dir))
     # The embedded model's cache dir gets a readable name; a hub id or a local dir is used as given.
     models["encoder"] = str(_named_link(Path(base), root / settings.base_name)) if settings.embedded else base
     encoder = Path(models["stilts"]) / "_work" / f"1-{INTERMEDIATE}" / "encoder"

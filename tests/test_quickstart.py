@@ -38,6 +38,7 @@ def test_quickstart_trains_evaluates_reports_and_reuses(
     assert [p["task"] for p in stilts["intermediate"]] == ["snli"] and stilts["target"]["task"] == "panx"
     baseline = next(v for k, v in lineages.items() if k.startswith("baseline-"))
     assert baseline["intermediate"] == [] and lineages["multilingual-e5-small"] is None
+    assert baseline["base"]["ref"] == stilts["base"]["ref"] == "embedded"  # not this machine's cache path
     board = json.loads((report / "leaderboard.json").read_text(encoding="utf-8"))
     assert len(board["rows"]) == 4
     assert "<svg" in (report / "leaderboard.html").read_text(encoding="utf-8")
