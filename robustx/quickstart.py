@@ -59,21 +59,6 @@ class Settings:
     attacks: tuple[str, ...] = ATTACKS
     quiet: bool = False  # no per-step training reports
 
-    def training_key(self) -> str:
-        """Names the checkpoints: other training settings train (and cache) other models."""
-        import hashlib
-        import json
-
-        keys = ("online", "steps", "batch_size", "lr", "max_length", "freeze_layers", "seed")
-        fields: dict[str, Any] = {k: getattr(self, k) for k in keys}
-        # Only when given, so the default checkpoints keep their names (and their caches).
-        if self.base != self.default_base:
-            fields["base"] = self.base
-        if self.hub_mirror is not None:
-            fields["hub_mirror"] = str(self.hub_mirror)
-        blob = json.dumps(fields, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:10]
-
     @property
     def default_base(self) -> str:
         return "xlm-roberta-base" if self.online else "embedded"
@@ -206,40 +191,46 @@ def _resource_dirs() -> list[str]:
 
 def train_models(settings: Settings, data_dir: Path | None, stages: Stages) -> dict[str, str]:
     """Baseline (target only) and STILTs (intermediate, then target); the two encoders for retrieval."""
+    from dataclasses import replace
+
     from robustx.models.embedded import cache_root, resolve_model_ref
+    from robustx.transfer.pipeline import request_key, train
 
     root = cache_root() / "quickstart" / ("online" if settings.online else "offline")
     stages.log(f"preparing the base model ({settings.base})")
     base = resolve_model_ref(settings.base)
     models: dict[str, str] = {}
+    keys: dict[str, str] = {}
     for name, intermediate in (("baseline", None), ("stilts", INTERMEDIATE)):
         stages.log(
             f"training {name}: {settings.base} -> {intermediate or 'no intermediate task'} -> {TARGET}"
         )
-        out = root / f"{name}-{TARGET}-{settings.training_key()}"
         # The lineage names the embedded model by its alias, not by this machine's cache path.
-        ref = settings.base if settings.embedded else base
-        models[name] = str(_train(settings, ref, intermediate, out, data_dir))
+        req = _request(settings, settings.base if settings.embedded else base, intermediate, data_dir)
+        # Named after the recipe hash: another recipe (settings, data, robustx version) gets another
+        # checkpoint, and so other run directories, instead of colliding with this one.
+        keys[name] = request_key(req).removeprefix("sha256:")[:10]
+        out = root / f"{name}-{TARGET}-{keys[name]}"
+        train(replace(req, out=out))
+        models[name] = str(out)
     # The embedded model's cache dir gets a readable name; a hub id or a local dir is used as given.
     models["encoder"] = str(_named_link(Path(base), root / settings.base_name)) if settings.embedded else base
     encoder = Path(models["stilts"]) / "_work" / f"1-{INTERMEDIATE}" / "encoder"
     short = "e5-small" if settings.embedded else settings.base_name
-    models["encoder+snli"] = str(
-        _named_link(encoder, root / f"{short}+{INTERMEDIATE}-{settings.training_key()}")
-    )
+    models["encoder+snli"] = str(_named_link(encoder, root / f"{short}+{INTERMEDIATE}-{keys['stilts']}"))
     return models
 
 
-def _train(settings: Settings, base: str, intermediate: str | None, out: Path, data_dir: Path | None) -> Path:
+def _request(settings: Settings, base: str, intermediate: str | None, data_dir: Path | None) -> Any:
     from robustx.transfer.data import DataOptions
     from robustx.transfer.phase import RunOptions
-    from robustx.transfer.pipeline import TrainRequest, train
+    from robustx.transfer.pipeline import TrainRequest
 
-    req = TrainRequest(
+    return TrainRequest(
         base=base,
         intermediate=intermediate,
         target=TARGET,
-        out=out,
+        out=Path("."),  # set by the caller, once the recipe's key is known
         data=DataOptions(data_dir=data_dir, hub_mirror=settings.hub_mirror, dev_size=200),
         run=RunOptions(
             seed=settings.seed,
@@ -250,8 +241,6 @@ def _train(settings: Settings, base: str, intermediate: str | None, out: Path, d
         hyper={"lr": settings.lr, "batch_size": settings.batch_size, "max_length": settings.max_length},
         resume=True,
     )
-    train(req)
-    return out
 
 
 def _named_link(target: Path, link: Path) -> Path:

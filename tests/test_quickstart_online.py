@@ -143,6 +143,13 @@ def offline_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROBUSTX_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-datasets"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # nothing may reach for the network (and retry) here
+    # ... also where huggingface_hub / datasets were imported earlier in this process (they read the
+    # variable at import time)
+    import datasets.config
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
     monkeypatch.delenv("ROBUSTX_DICTS", raising=False)
     monkeypatch.delenv("ONLINE", raising=False)
 

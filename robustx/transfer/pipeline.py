@@ -48,7 +48,17 @@ class TrainResult:
     lineage: dict[str, Any]
 
 
-def train(req: TrainRequest) -> TrainResult:
+@dataclass(frozen=True)
+class _Resolved:
+    intermediate: list[TrainTask]
+    target: TrainTask
+    base: str
+    device: str
+    base_info: dict[str, Any]
+    request: dict[str, Any]  # what defines the trained model (lineage ``request``)
+
+
+def _resolve(req: TrainRequest) -> _Resolved:
     intermediate = parse_intermediate(req.intermediate)
     target = get_target(req.target)
     if req.multitask and len(intermediate) < 2:
@@ -58,19 +68,30 @@ def train(req: TrainRequest) -> TrainResult:
     check_precision(req.run, device)
     base_info = {"ref": req.base, "path": base, "hash": model_fingerprint(base)}
     request = _identity(req, base_info, intermediate, target, device)
-    state = _out_state(req.out, request, req.resume)
+    return _Resolved(intermediate, target, base, device, base_info, request)
+
+
+def request_key(req: TrainRequest) -> str:
+    """The recipe hash ``train`` records as the lineage's ``request_hash``, computed without training:
+    a cache slot named after it can never hold a model trained with other settings."""
+    return request_hash(_resolve(req).request)
+
+
+def train(req: TrainRequest) -> TrainResult:
+    r = _resolve(req)
+    state = _out_state(req.out, r.request, req.resume)
     if state == "complete":
         return TrainResult(req.out, state, read_lineage(req.out) or {})
-    data = {t.name: load_task_data(t, req.data) for t in intermediate}
-    target_data = None if target.head == "retrieval" else load_task_data(target, req.data)
+    data = {t.name: load_task_data(t, req.data) for t in r.intermediate}
+    target_data = None if r.target.head == "retrieval" else load_task_data(r.target, req.data)
     _warn_stand_ins([*data.values(), *([target_data] if target_data else [])])
-    dist.init(cpu=device == "cpu")
+    dist.init(cpu=r.device == "cpu")
     if state == "fresh":
-        _start(req.out, request)
+        _start(req.out, r.request)
     work = req.out / "_work"
-    runner = _Runner(req, request, base_info, work)
-    encoder_ref = runner.intermediate_phases(intermediate, data, base)
-    runner.target_phase(target, target_data, encoder_ref)
+    runner = _Runner(req, r.request, r.base_info, work)
+    encoder_ref = runner.intermediate_phases(r.intermediate, data, r.base)
+    runner.target_phase(r.target, target_data, encoder_ref)
     return TrainResult(req.out, "resumed" if state == "resume" else "trained", runner.lineage(final=True))
 
 
