@@ -60,31 +60,12 @@ class QAFamily:
         return qa_columns(examples, perturbed, clean, attacked, style)
 
     def metrics(self, task: TaskSpec, table: Any, seed: int) -> dict[str, Any]:
-        from robustx.scoring.cells import score_metrics
+        from robustx.scoring.cells import qa_metrics
 
-        f1 = score_metrics(
-            table, "f1_clean", "f1_attacked", binary=False, parallel=task.parallel, seed=seed, metric="f1"
-        )
-        em = score_metrics(
-            table, "em_clean", "em_attacked", binary=True, parallel=task.parallel, seed=seed, metric="em"
-        )
-        for lang, cell in f1["languages"].items():
-            cell |= _em_keys(em["languages"][lang])
-        f1["overall"] |= _em_keys(em["overall"])
+        f1, em = qa_metrics(table, parallel=task.parallel, seed=seed)
         f1["em"] = {"languages": em["languages"], "overall": em["overall"]}
         f1["normalisation"] = str(task.options.get("metric", "squad"))
         return f1
-
-
-def _em_keys(cell: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "em_clean": cell["clean"],
-        "em_attacked": cell["attacked"],
-        "em_drop": cell["drop"],
-        "mcnemar_p": cell["mcnemar_p"],
-        "b": cell["b"],
-        "c": cell["c"],
-    }
 
 
 def perturb_question(

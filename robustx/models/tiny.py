@@ -44,6 +44,37 @@ def build_tokenizer(corpus: Iterable[str], vocab_size: int = 2000, model_max_len
     )
 
 
+def tiny_config(
+    tokenizer: Any, hidden: int, layers: int, max_length: int, init_range: float = 0.6, **extra: Any
+) -> Any:
+    """An XLM-R config sized to ``tokenizer``; the wide default init makes a random model's outputs depend
+    on its input, so perturbations can flip them (``init_range=0.02`` is transformers' own default)."""
+    from transformers import XLMRobertaConfig
+
+    return XLMRobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=hidden * 2,
+        max_position_embeddings=max_length + 4,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        initializer_range=init_range,
+        **extra,
+    )
+
+
+def save_tiny(model: Any, tokenizer: Any, out_dir: Path) -> Path:
+    """Save a built model (in eval mode) and its tokenizer to ``out_dir``."""
+    model.eval()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return out_dir
+
+
 def build_tiny_classifier(
     out_dir: Path,
     corpus: Sequence[str],
@@ -57,30 +88,12 @@ def build_tiny_classifier(
 ) -> Path:
     """Save a random XLM-R-architecture sequence classifier with a trained tokenizer to ``out_dir``."""
     import torch
-    from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
+    from transformers import XLMRobertaForSequenceClassification
 
     tokenizer = build_tokenizer(corpus, vocab_size, max_length)
-    settings: dict[str, Any] = dict(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=2,
-        intermediate_size=hidden * 2,
-        max_position_embeddings=max_length + 4,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)},
-        # Wide init so a random model's predictions depend on its input (perturbations can flip them).
-        initializer_range=init_range,
-    )
-    config = XLMRobertaConfig(**settings)
+    config = tiny_config(
+        tokenizer, hidden, layers, max_length, init_range,
+        num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={x: i for i, x in enumerate(labels)},
+    )  # fmt: skip
     torch.manual_seed(seed)
-    model = XLMRobertaForSequenceClassification(config)
-    model.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    return out_dir
+    return save_tiny(XLMRobertaForSequenceClassification(config), tokenizer, out_dir)

@@ -8,35 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from robustx.models.tiny import build_tokenizer
-
-
-def _config(tokenizer: Any, hidden: int, layers: int, max_length: int, **extra: Any) -> Any:
-    from transformers import XLMRobertaConfig
-
-    return XLMRobertaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=2,
-        intermediate_size=hidden * 2,
-        max_position_embeddings=max_length + 4,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        initializer_range=0.6,  # wide init: outputs depend on the input, so perturbations can flip them
-        **extra,
-    )
-
-
-def _save(model: Any, tokenizer: Any, out_dir: Path) -> Path:
-    model.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    return out_dir
+from robustx.models.tiny import build_tokenizer, save_tiny, tiny_config
 
 
 def build_tiny_tagger(
@@ -53,12 +26,12 @@ def build_tiny_tagger(
     from transformers import XLMRobertaForTokenClassification
 
     tokenizer = build_tokenizer(corpus, 2000, max_length)
-    config = _config(
+    config = tiny_config(
         tokenizer, hidden, layers, max_length,
         num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={x: i for i, x in enumerate(labels)},
     )  # fmt: skip
     torch.manual_seed(seed)
-    return _save(XLMRobertaForTokenClassification(config), tokenizer, out_dir)
+    return save_tiny(XLMRobertaForTokenClassification(config), tokenizer, out_dir)
 
 
 def build_tiny_qa(
@@ -75,8 +48,8 @@ def build_tiny_qa(
 
     tokenizer = build_tokenizer(corpus, 3000, max_length)
     torch.manual_seed(seed)
-    return _save(
-        XLMRobertaForQuestionAnswering(_config(tokenizer, hidden, layers, max_length)), tokenizer, out_dir
+    return save_tiny(
+        XLMRobertaForQuestionAnswering(tiny_config(tokenizer, hidden, layers, max_length)), tokenizer, out_dir
     )
 
 
@@ -94,8 +67,8 @@ def build_tiny_encoder(
 
     tokenizer = build_tokenizer(corpus, 2000, max_length)
     torch.manual_seed(seed)
-    return _save(
-        XLMRobertaModel(_config(tokenizer, hidden, layers, max_length), add_pooling_layer=False),
+    return save_tiny(
+        XLMRobertaModel(tiny_config(tokenizer, hidden, layers, max_length), add_pooling_layer=False),
         tokenizer,
         out_dir,
     )

@@ -30,34 +30,13 @@ from robustx.report.metric import F1_COLUMNS, TaskMetric
 def recompute(metric: TaskMetric, table: Any, parallel: bool, seed: int) -> dict[str, Any]:
     """metrics.json-shaped numbers (fractions 0-1) recomputed from the records ``table``."""
     from robustx.metrics import classification_metrics
-    from robustx.scoring.cells import f1_metrics, score_metrics
+    from robustx.scoring.cells import f1_metrics, qa_metrics
 
     if metric.kind == "accuracy":
         return classification_metrics(table, parallel=parallel, seed=seed)
     if metric.kind == "f1":
         return f1_metrics(table, seed=seed)
-    f1 = score_metrics(
-        table, "f1_clean", "f1_attacked", binary=False, parallel=parallel, seed=seed, metric="f1"
-    )
-    em = score_metrics(
-        table, "em_clean", "em_attacked", binary=True, parallel=parallel, seed=seed, metric="em"
-    )
-    for lang, cell in f1["languages"].items():
-        cell |= em_keys(em["languages"][lang])
-    f1["overall"] |= em_keys(em["overall"])
-    return f1
-
-
-def em_keys(cell: Mapping[str, Any]) -> dict[str, Any]:
-    """The EM numbers a QA cell carries beside F1 (the names QA metrics.json uses)."""
-    return {
-        "em_clean": cell["clean"],
-        "em_attacked": cell["attacked"],
-        "em_drop": cell["drop"],
-        "mcnemar_p": cell["mcnemar_p"],
-        "b": cell["b"],
-        "c": cell["c"],
-    }
+    return qa_metrics(table, parallel=parallel, seed=seed)[0]
 
 
 def column(table: Any, name: str, dtype: Any = np.float64) -> NDArray[Any]:

@@ -75,6 +75,32 @@ def score_metrics(
     }
 
 
+def qa_metrics(table: Any, *, parallel: bool, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """QA cells: F1 (the headline) with the EM figures beside it in every cell, and the EM cells."""
+    f1 = score_metrics(
+        table, "f1_clean", "f1_attacked", binary=False, parallel=parallel, seed=seed, metric="f1"
+    )
+    em = score_metrics(
+        table, "em_clean", "em_attacked", binary=True, parallel=parallel, seed=seed, metric="em"
+    )
+    for lang, cell in f1["languages"].items():
+        cell |= _em_keys(em["languages"][lang])
+    f1["overall"] |= _em_keys(em["overall"])
+    return f1, em
+
+
+def _em_keys(cell: dict[str, Any]) -> dict[str, Any]:
+    """The EM numbers a QA cell carries beside F1 (the names QA metrics.json uses)."""
+    return {
+        "em_clean": cell["clean"],
+        "em_attacked": cell["attacked"],
+        "em_drop": cell["drop"],
+        "mcnemar_p": cell["mcnemar_p"],
+        "b": cell["b"],
+        "c": cell["c"],
+    }
+
+
 def f1_metrics(table: Any, *, seed: int, metric: str = "f1") -> dict[str, Any]:
     """Corpus F1 per language from per-sentence tp/fp/fn; overall = language average (stratified CI)."""
     from robustx import stats

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 
 def build_tiny_encoder(
@@ -19,27 +18,14 @@ def build_tiny_encoder(
 ) -> Path:
     """Save an ``XLMRobertaModel`` (random, seeded) and its Unigram tokenizer to ``out_dir``."""
     import torch
-    from transformers import XLMRobertaConfig, XLMRobertaModel
+    from transformers import XLMRobertaModel
 
-    from robustx.models.tiny import build_tokenizer
+    from robustx.models.tiny import build_tokenizer, save_tiny, tiny_config
 
     tokenizer = build_tokenizer(corpus, vocab_size, max_length)
-    settings: dict[str, Any] = dict(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=2,
-        intermediate_size=hidden * 2,
-        max_position_embeddings=max_length + 4,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        hidden_dropout_prob=dropout,
-        attention_probs_dropout_prob=dropout,
-    )
+    config = tiny_config(
+        tokenizer, hidden, layers, max_length, init_range=0.02,
+        hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout,
+    )  # fmt: skip
     torch.manual_seed(seed)
-    model = XLMRobertaModel(XLMRobertaConfig(**settings))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    return out_dir
+    return save_tiny(XLMRobertaModel(config), tokenizer, out_dir)
