@@ -14,7 +14,7 @@ import numpy as np
 
 from robustx.errors import ModelError
 from robustx.models.batching import length_sorted_batches, to_device
-from robustx.models.loading import first_line, model_fingerprint, pick_device, resolve_model_path
+from robustx.models.loading import first_line, headed_config, model_fingerprint, pick_device
 from robustx.models.memo import memoized
 
 
@@ -92,21 +92,9 @@ def load_classifier(
     bf16: bool = False,
 ) -> ClassifierVictim:
     """Load and validate a classifier for a task with ``labels``; ModelError on any misfit."""
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    hf_logging.disable_progress_bar()
-
-    path = resolve_model_path(ref)
-    try:
-        config = AutoConfig.from_pretrained(path, trust_remote_code=False)
-    except Exception as err:
-        raise ModelError(f"cannot read model config from {ref}: {first_line(err)}") from None
-    archs = list(getattr(config, "architectures", None) or [])
-    if not any(a.endswith("ForSequenceClassification") for a in archs):
-        raise ModelError(
-            f"checkpoint {ref} has no sequence-classification head (architectures: {', '.join(archs) or 'none'})"
-        )
+    path, config = headed_config(ref, "ForSequenceClassification", "sequence-classification")
     order = match_labels(config, labels, label_aliases or {}, ref)
     try:
         model, info = AutoModelForSequenceClassification.from_pretrained(

@@ -32,6 +32,24 @@ def resolve_model_path(ref: str) -> str:
     return ref
 
 
+def headed_config(ref: str, suffix: str, head: str) -> tuple[str, Any]:
+    """A checkpoint's path and config, checked to have a ``*{suffix}`` architecture; ModelError naming
+    ``head`` (e.g. "token-classification") otherwise. Remote code stays off."""
+    from transformers import AutoConfig
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    path = resolve_model_path(ref)
+    try:
+        config = AutoConfig.from_pretrained(path, trust_remote_code=False)
+    except Exception as err:
+        raise ModelError(f"cannot read model config from {ref}: {first_line(err)}") from None
+    archs = list(getattr(config, "architectures", None) or [])
+    if not any(a.endswith(suffix) for a in archs):
+        raise ModelError(f"checkpoint {ref} has no {head} head (architectures: {', '.join(archs) or 'none'})")
+    return path, config
+
+
 def model_fingerprint(ref: str, config: Any = None) -> str:
     """sha256 over a checkpoint's top-level files (names and contents); hub models: id@commit."""
     path = Path(ref)

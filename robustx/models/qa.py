@@ -18,7 +18,7 @@ import numpy as np
 
 from robustx.errors import ModelError
 from robustx.models.batching import length_sorted_batches, to_device
-from robustx.models.loading import first_line, model_fingerprint, pick_device, resolve_model_path
+from robustx.models.loading import first_line, headed_config, model_fingerprint, pick_device
 
 MAX_QUERY_LENGTH = 64
 
@@ -147,20 +147,9 @@ def load_qa_model(
     ref: str, device: str = "auto", batch_size: int = 32, max_length: int = 384, **decoding: int
 ) -> QAVictim:
     """Load and validate an extractive-QA checkpoint; ModelError on any misfit."""
-    from transformers import AutoConfig, AutoModelForQuestionAnswering, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    hf_logging.disable_progress_bar()
-    path = resolve_model_path(ref)
-    try:
-        config = AutoConfig.from_pretrained(path)
-    except Exception as err:
-        raise ModelError(f"cannot read model config from {ref}: {first_line(err)}") from None
-    archs = list(getattr(config, "architectures", None) or [])
-    if not any(a.endswith("ForQuestionAnswering") for a in archs):
-        raise ModelError(
-            f"checkpoint {ref} has no question-answering head (architectures: {', '.join(archs) or 'none'})"
-        )
+    path, config = headed_config(ref, "ForQuestionAnswering", "question-answering")
     try:
         model, info = AutoModelForQuestionAnswering.from_pretrained(path, output_loading_info=True)
         tokenizer = AutoTokenizer.from_pretrained(path)

@@ -18,7 +18,7 @@ import numpy as np
 
 from robustx.errors import ModelError
 from robustx.models.batching import length_sorted_batches, to_device
-from robustx.models.loading import first_line, model_fingerprint, pick_device, resolve_model_path
+from robustx.models.loading import first_line, headed_config, model_fingerprint, pick_device
 
 
 @dataclass(frozen=True)
@@ -147,20 +147,9 @@ def load_tagger(
     bf16: bool = False,
 ) -> TaggerVictim:
     """Load and validate a token classifier for a task with ``labels``; ModelError on any misfit."""
-    from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    hf_logging.disable_progress_bar()
-    path = resolve_model_path(ref)
-    try:
-        config = AutoConfig.from_pretrained(path, trust_remote_code=False)
-    except Exception as err:
-        raise ModelError(f"cannot read model config from {ref}: {first_line(err)}") from None
-    archs = list(getattr(config, "architectures", None) or [])
-    if not any(a.endswith("ForTokenClassification") for a in archs):
-        raise ModelError(
-            f"checkpoint {ref} has no token-classification head (architectures: {', '.join(archs) or 'none'})"
-        )
+    path, config = headed_config(ref, "ForTokenClassification", "token-classification")
     order = match_tags(config, labels, ref)
     try:
         model, info = AutoModelForTokenClassification.from_pretrained(path, output_loading_info=True)
