@@ -57,7 +57,7 @@ class ClassifierVictim:
         # the next batch while the current one runs (no sync per batch).
         pending = [
             (batch.indices, self._forward(batch.arrays))
-            for batch in length_sorted_batches(enc, pad, self.batch_size, self.max_tokens)
+            for batch in length_sorted_batches(enc, pad, self.batch_size, self.max_tokens, self.device)
         ]
         for indices, probs in pending:
             out[indices] = probs.cpu().numpy()

@@ -70,7 +70,7 @@ class EncoderVictim:
         enc = self.tokenizer(unique, truncation=True, max_length=self.max_length)
         vectors = np.empty((len(unique), int(self.model.config.hidden_size)), dtype=np.float32)
         for batch in length_sorted_batches(
-            enc, self.tokenizer.pad_token_id or 0, self.batch_size, self.max_tokens
+            enc, self.tokenizer.pad_token_id or 0, self.batch_size, self.max_tokens, self.device
         ):
             vectors[batch.indices] = self._forward(batch.arrays)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)

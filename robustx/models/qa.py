@@ -93,7 +93,7 @@ class QAVictim:
         ends: list[np.ndarray] = [np.empty(0)] * n
         arrays = {k: enc[k] for k in ("input_ids", "token_type_ids") if k in enc}
         for batch in length_sorted_batches(
-            arrays, self.tokenizer.pad_token_id or 0, self.batch_size, self.max_tokens
+            arrays, self.tokenizer.pad_token_id or 0, self.batch_size, self.max_tokens, self.device
         ):
             tensors = to_device(batch.arrays, self.device)
             with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):

@@ -57,7 +57,7 @@ class TaggerVictim:
         tagged: list[set[int]] = [set() for _ in sentences]
         enc: dict[str, Sequence[Sequence[int]]] = {"input_ids": [p.ids for p in pieces]}
         pad = self.tokenizer.pad_token_id or 0
-        for batch in length_sorted_batches(enc, pad, self.batch_size, self.max_tokens):
+        for batch in length_sorted_batches(enc, pad, self.batch_size, self.max_tokens, self.device):
             best = self._forward(batch.arrays)
             for row, index in enumerate(batch.indices):
                 self._assign(pieces[index], best[row], out, tagged)
