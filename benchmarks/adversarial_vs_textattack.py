@@ -354,8 +354,11 @@ def notes(runs: list[dict[str, Any]]) -> list[str]:
             "- Where the speed-up comes from: TextAttack's stock `HuggingFaceModelWrapper` pads every batch to the "
             f"tokenizer's `model_max_length` ({head['textattack_model_max_length']} for {head['victim']['kind']}). "
             "With a wrapper that pads each batch to its longest input (our patch, not TextAttack's default) the "
-            f"ratio is {dyn}: on a compute-bound victim both tools send about the same queries and robustx's "
-            "cross-example batching buys nothing on CPU; on the tiny victim, Python work per candidate is what remains."
+            f"ratio is {dyn}: both tools send about the same queries, and what remains is how they are batched "
+            "(robustx sends one round of all examples' candidates and cuts it by length so rows of very different "
+            "lengths do not share a batch, `robustx.models.batching.cheapest_cuts`; TextAttack sends each example's "
+            "few candidates on their own, paying a forward pass's fixed cost each time) and, on the tiny victim, "
+            "Python work per candidate."
         )
     out += [
         "- Queries: TextAttack counts every candidate it sends (cache hits included), robustx the distinct inputs "
