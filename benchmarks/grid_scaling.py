@@ -94,8 +94,12 @@ def grid_spec(args: argparse.Namespace, model: Path, out: Path, cache: Path) -> 
 
 def measure(name: str, spec: Any) -> dict[str, Any]:
     from robustx.grid.run import run_grid
+    from robustx.models import memo
     from tests.grid_support import run_records
 
+    # Local runs share this process's victim memo (robustx.models.memo): without clearing it, every run
+    # after the first would time memo hits for the clean and attacked passes instead of computing them.
+    memo.clear()
     load = os.getloadavg()[0]
     summary = run_grid(spec)
     row = {"name": name, "load_before": round(load, 2), **summary.to_json()}
