@@ -75,6 +75,7 @@ def train_tiny_victim(data: Path, seed: int = 0, epochs: int = 5) -> Path:
     from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
 
     from robustx.models.embedded import cache_root
+    from robustx.models.loading import head_labels
     from robustx.models.tiny import build_tokenizer
     from robustx.tasks import DataSource, get_task, load_examples
 
@@ -88,8 +89,7 @@ def train_tiny_victim(data: Path, seed: int = 0, epochs: int = 5) -> Path:
     config = XLMRobertaConfig(
         vocab_size=len(tokenizer), hidden_size=128, num_hidden_layers=2, num_attention_heads=4,
         intermediate_size=512, max_position_embeddings=MAX_LENGTH + 4, pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, num_labels=3,
-        id2label=dict(enumerate(LABELS)), label2id={x: i for i, x in enumerate(LABELS)},
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, **head_labels(LABELS),
     )  # fmt: skip
     torch.manual_seed(seed)
     model = XLMRobertaForSequenceClassification(config)
@@ -142,6 +142,7 @@ def train_e5_victim(data: Path) -> Path:
     )
 
     from robustx.models.embedded import cache_root, embedded_model_dir
+    from robustx.models.loading import head_labels
     from robustx.tasks import DataSource, get_task, load_examples
 
     legacy = sorted((cache_root() / "quickstart").glob("e5-small-xnli-en-*"))
@@ -155,9 +156,7 @@ def train_e5_victim(data: Path) -> Path:
     torch.manual_seed(r["seed"])
     base = embedded_model_dir()
     tok = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=3, id2label=dict(enumerate(LABELS)), label2id={x: i for i, x in enumerate(LABELS)}
-    )
+    model = AutoModelForSequenceClassification.from_pretrained(base, **head_labels(LABELS))
     model.get_input_embeddings().weight.requires_grad_(False)
     params = [q for q in model.parameters() if q.requires_grad]
     opt = torch.optim.AdamW(params, lr=r["lr"], weight_decay=0.01)

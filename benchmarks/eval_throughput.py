@@ -124,12 +124,11 @@ def build_model(args: argparse.Namespace, pairs: Pairs, tmp: Path) -> tuple[Path
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from robustx.models.embedded import embedded_model_dir
+    from robustx.models.loading import head_labels
 
     src = embedded_model_dir()
     torch.manual_seed(0)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        src, num_labels=3, id2label=dict(enumerate(LABELS)), label2id={x: i for i, x in enumerate(LABELS)}
-    )
+    model = AutoModelForSequenceClassification.from_pretrained(src, **head_labels(LABELS))
     model.save_pretrained(tmp / "e5-cls")
     AutoTokenizer.from_pretrained(src).save_pretrained(tmp / "e5-cls")
     note = "embedded multilingual-e5-small + random 3-way head (throughput does not depend on the head)"

@@ -66,13 +66,12 @@ def build_models(args: argparse.Namespace, root: Path) -> tuple[list[Path], str]
         ]
         return paths, "tiny random XLM-R classifiers (2 layers, hidden 32) built in code"
     from robustx.models.embedded import embedded_model_dir
+    from robustx.models.loading import head_labels
 
     src, paths = embedded_model_dir(), []
     for seed, name in enumerate("ab"):
         torch.manual_seed(seed)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            src, num_labels=3, id2label=dict(enumerate(LABELS)), label2id={x: i for i, x in enumerate(LABELS)}
-        )
+        model = AutoModelForSequenceClassification.from_pretrained(src, **head_labels(LABELS))
         model.save_pretrained(root / f"e5-{name}")
         AutoTokenizer.from_pretrained(src).save_pretrained(root / f"e5-{name}")
         paths.append(root / f"e5-{name}")

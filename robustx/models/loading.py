@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,15 @@ def resolve_model_path(ref: str) -> str:
     if ref.startswith((".", "/", "~")) or ref.endswith("/") or ref.count("/") > 1:
         raise ModelError(f"model dir not found: {ref}")
     return ref
+
+
+def head_labels(labels: Sequence[str]) -> dict[str, Any]:
+    """Config keyword arguments naming a head's classes in order (``num_labels``, ``id2label``, ``label2id``)."""
+    return {
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {x: i for i, x in enumerate(labels)},
+    }
 
 
 def headed_config(ref: str, suffix: str, head: str) -> tuple[str, Any]:

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from robustx.models.loading import head_labels
+
 SPECIALS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 
 
@@ -93,7 +95,7 @@ def build_tiny_classifier(
     tokenizer = build_tokenizer(corpus, vocab_size, max_length)
     config = tiny_config(
         tokenizer, hidden, layers, max_length, init_range,
-        num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={x: i for i, x in enumerate(labels)},
+        **head_labels(labels),
     )  # fmt: skip
     torch.manual_seed(seed)
     return save_tiny(XLMRobertaForSequenceClassification(config), tokenizer, out_dir)

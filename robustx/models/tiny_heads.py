@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from robustx.models.loading import head_labels
 from robustx.models.tiny import build_tokenizer, save_tiny, tiny_config
 
 
@@ -28,7 +29,7 @@ def build_tiny_tagger(
     tokenizer = build_tokenizer(corpus, 2000, max_length)
     config = tiny_config(
         tokenizer, hidden, layers, max_length,
-        num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={x: i for i, x in enumerate(labels)},
+        **head_labels(labels),
     )  # fmt: skip
     torch.manual_seed(seed)
     return save_tiny(XLMRobertaForTokenClassification(config), tokenizer, out_dir)
