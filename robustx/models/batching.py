@@ -43,13 +43,7 @@ def length_sorted_batches(
     ids = encodings["input_ids"]
     lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
     order = np.argsort(-lengths, kind="stable")
-    if not max_tokens and device == "cpu":
-        groups: Iterator[np.ndarray] = (
-            order[a:b] for a, b in cheapest_cuts(lengths[order], batch_size, CPU_BATCH_OVERHEAD)
-        )
-    else:
-        groups = _groups(order, lengths, batch_size, max_tokens)
-    for chosen in groups:
+    for chosen in _groups(order, lengths, batch_size, max_tokens, device):
         width = int(lengths[chosen].max())
         arrays = {"input_ids": _pad([ids[i] for i in chosen], width, pad_id)}
         arrays["attention_mask"] = (np.arange(width)[None, :] < lengths[chosen][:, None]).astype(np.int64)
@@ -90,8 +84,12 @@ def cheapest_cuts(sorted_lengths: np.ndarray, batch_size: int, overhead: int) ->
 
 
 def _groups(
-    order: np.ndarray, lengths: np.ndarray, batch_size: int, max_tokens: int | None
+    order: np.ndarray, lengths: np.ndarray, batch_size: int, max_tokens: int | None, device: str | None
 ) -> Iterator[np.ndarray]:
+    if not max_tokens and device == "cpu":
+        for a, b in cheapest_cuts(lengths[order], batch_size, CPU_BATCH_OVERHEAD):
+            yield order[a:b]
+        return
     if not max_tokens:
         for start in range(0, len(order), batch_size):
             yield order[start : start + batch_size]
